@@ -1,0 +1,13 @@
+from django.urls import path
+
+from sealpost.desk import views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.order_list, name="orders"),
+    path("orders/new/", views.order_new, name="order_new"),
+    path("orders/<str:number>/", views.order_detail, name="order"),
+    path("orders/<str:number>/form-2-07-3.pdf", views.order_form_pdf, name="order_form_pdf"),
+    path("orders/<str:number>/scan", views.scanned_form, name="scanned_form"),
+]

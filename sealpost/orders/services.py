@@ -1,0 +1,175 @@
+"""Placing, reviewing, cancelling and correcting orders."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from sealpost.documents import fonts
+from sealpost.orders import fees, wes
+from sealpost.orders.models import Channel, FeeLine, Order, OrderDocument, OrderEvent, Recipient, Status
+
+
+class OrderError(Exception):
+    """A request that the order's state does not allow; the message is for the person."""
+
+
+@dataclass
+class Draft:
+    """An order as typed, before it is placed. Survives a JSON round trip (the session)."""
+
+    applicant_type: str
+    documents: list[tuple[str, str]]
+    name_en: str
+    phone: str
+    email: str
+    recipients: list[tuple[str, str]]
+    name_zh: str = ""
+    remarks: str = ""
+    wes_reference: str = ""
+    language: str = "zh-hant"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Draft":
+        data = dict(data)
+        data["documents"] = [tuple(d) for d in data["documents"]]
+        data["recipients"] = [tuple(r) for r in data["recipients"]]
+        return cls(**data)
+
+    @classmethod
+    def from_forms(cls, form, formset, language: str) -> "Draft":
+        data = form.cleaned_data
+        return cls(
+            applicant_type=data["applicant_type"],
+            documents=[tuple(v.split(":", 1)) for v in data["documents"]],
+            name_zh=data["name_zh"],
+            name_en=data["name_en"],
+            phone=data["phone"],
+            email=data["email"],
+            remarks=data["remarks"],
+            wes_reference=data["wes_reference"],
+            recipients=[(f.cleaned_data["email"], f.cleaned_data["message"]) for f in formset.forms if f.cleaned_data],
+            language=language,
+        )
+
+
+@dataclass
+class Review:
+    """What the applicant sees before committing: fee, WES reference and warnings."""
+
+    lines: list[fees.Line]
+    total: int
+    wes_reference: str
+    wes_conflict: list[str]
+    unsupported_characters: list[str] = field(default_factory=list)
+
+
+def review(draft: Draft) -> Review:
+    lines = fees.fee_lines(draft.documents, len(draft.recipients))
+    reference, conflict = wes.resolve(draft.wes_reference, draft.remarks, [m for _, m in draft.recipients])
+    return Review(
+        lines=lines,
+        total=fees.total(lines),
+        wes_reference=reference,
+        wes_conflict=conflict,
+        unsupported_characters=fonts.missing_characters(draft.name_zh),
+    )
+
+
+def record(order: Order, kind: str, actor=None, *, from_status: str = "", to_status: str = "", **details) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order, kind=kind, actor=actor if getattr(actor, "pk", None) else None,
+        from_status=from_status, to_status=to_status, details=details,
+    )
+
+
+@transaction.atomic
+def place_order(*, student, draft: Draft, applicant=None, actor=None, channel=Channel.ONLINE, scanned_form=None) -> Order:
+    result = review(draft)
+    order = Order(
+        applicant=applicant,
+        student=student,
+        applicant_type=draft.applicant_type,
+        channel=channel,
+        name_zh=draft.name_zh,
+        name_en=draft.name_en,
+        phone=draft.phone,
+        email=draft.email,
+        remarks=draft.remarks,
+        language=draft.language,
+        wes_reference_input=draft.wes_reference,
+        wes_reference=result.wes_reference,
+        wes_conflict=result.wes_conflict,
+        unsupported_characters="".join(result.unsupported_characters),
+        total=result.total,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    if scanned_form:
+        order.scanned_form = scanned_form
+    # A random number may collide with an existing one; try another in that rare case.
+    for _attempt in range(5):
+        if not Order.objects.filter(number=order.number).exists():
+            break
+        order.number = Order._meta.get_field("number").default()
+    order.save()
+    OrderDocument.objects.bulk_create(
+        [OrderDocument(order=order, document_type=t, language=lang) for t, lang in draft.documents]
+    )
+    Recipient.objects.bulk_create(
+        [Recipient(order=order, position=i, email=e, message=m) for i, (e, m) in enumerate(draft.recipients, 1)]
+    )
+    FeeLine.objects.bulk_create(
+        [FeeLine(order=order, kind=l.kind, code=l.code, language=l.language, quantity=l.quantity,
+                 unit_amount=l.unit_amount, amount=l.amount) for l in result.lines]
+    )
+    record(order, "submitted", actor, to_status=Status.SUBMITTED, channel=channel)
+    if result.wes_conflict:
+        record(order, "wes_conflict", None, references=result.wes_conflict)
+    if result.unsupported_characters:
+        record(order, "unsupported_characters", None, characters="".join(result.unsupported_characters))
+    return order
+
+
+CANCELLABLE = {Status.SUBMITTED, Status.UNDER_REVIEW, Status.AWAITING_PAYMENT}
+CORRECTABLE = {Status.SUBMITTED, Status.UNDER_REVIEW, Status.AWAITING_PAYMENT, Status.PAID, Status.ISSUED}
+
+
+def can_cancel(order: Order) -> bool:
+    return order.status in CANCELLABLE
+
+
+def can_correct_recipients(order: Order) -> bool:
+    return order.status in CORRECTABLE
+
+
+@transaction.atomic
+def cancel_order(order: Order, actor, reason: str = "") -> Order:
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if not can_cancel(order):
+        raise OrderError(_("This order can no longer be cancelled: it has been paid or closed."))
+    previous = order.status
+    order.status = Status.CANCELLED
+    order.save(update_fields=["status", "updated_at"])
+    record(order, "cancelled", actor, from_status=previous, to_status=Status.CANCELLED, reason=reason)
+    return order
+
+
+@transaction.atomic
+def correct_recipient(order: Order, position: int, email: str, actor) -> Recipient:
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if not can_correct_recipients(order):
+        raise OrderError(_("Recipients can no longer be corrected: the documents have been delivered."))
+    recipient = order.recipients.get(position=position)
+    email = email.strip().lower()
+    if order.recipients.exclude(pk=recipient.pk).filter(email=email).exists():
+        raise OrderError(_("This address is already a recipient; each recipient needs a different e-mail address."))
+    if recipient.email != email:
+        record(order, "recipient_corrected", actor, position=position, old=recipient.email, new=email)
+        recipient.email = email
+        recipient.save(update_fields=["email"])
+    return recipient

@@ -1,0 +1,167 @@
+"""Django settings for sealpost. Everything a deployment changes comes from the environment
+(see sealpost/config.py and docs/configuration.md)."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from sealpost.config import BASE_DIR, data_dir, env, env_bool, env_int, kept_secret
+
+DATA_DIR = data_dir()
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+SECRET_KEY = kept_secret("SEALPOST_SECRET_KEY", "secret-key")
+# Key for the keyed hash of national IDs. Kept apart from SECRET_KEY so that rotating the
+# session key never orphans the hashes stored with student records.
+ID_HASH_KEY = kept_secret("SEALPOST_ID_HASH_KEY", "id-hash-key")
+
+DEBUG = env_bool("SEALPOST_DEBUG", False)
+BASE_URL = env("SEALPOST_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+ALLOWED_HOSTS = [h.strip() for h in env("SEALPOST_ALLOWED_HOSTS", "").split(",") if h.strip()]
+_base_host = BASE_URL.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+ALLOWED_HOSTS += [_base_host, "127.0.0.1", "localhost"]
+CSRF_TRUSTED_ORIGINS = [BASE_URL]
+DEMO = env_bool("SEALPOST_DEMO", False)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "sealpost.accounts",
+    "sealpost.records",
+    "sealpost.orders",
+    "sealpost.documents",
+    "sealpost.portal",
+    "sealpost.desk",
+    "sealpost.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sealpost.urls"
+WSGI_APPLICATION = "sealpost.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sealpost.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'sealpost.sqlite3'}"), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL lets the web server and the worker read while one of them writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # e-mail verification and reset links: one day
+
+LANGUAGE_CODE = "zh-hant"
+LANGUAGES = [("zh-hant", "繁體中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "sealpost_language"
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+TIME_ZONE = env("SEALPOST_TIME_ZONE", "Asia/Taipei")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = DATA_DIR / "files"
+MEDIA_URL = "/files/"
+WHITENOISE_USE_FINDERS = True
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# E-mail: SMTP when configured; otherwise every message is written to the local mailbox
+# folder in the data directory, where a person can read it.
+MAIL_FROM = env("SEALPOST_MAIL_FROM", "registrar@sealpost.localhost")
+DEFAULT_FROM_EMAIL = MAIL_FROM
+SERVER_EMAIL = MAIL_FROM
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = DATA_DIR / "mailbox"
+
+# Institution shown on pages, e-mails and documents.
+INSTITUTION_NAME_ZH = env("SEALPOST_INSTITUTION_NAME_ZH", "國立示範大學")
+INSTITUTION_NAME_EN = env("SEALPOST_INSTITUTION_NAME_EN", "National Demonstration University")
+REGISTRAR_EMAIL = env("SEALPOST_REGISTRAR_EMAIL", MAIL_FROM)
+
+# Fees (New Taiwan dollars): recipients 1..FREE_RECIPIENTS are free, each further one costs
+# RECIPIENT_FEE, at most MAX_RECIPIENTS (seed: 2 free, NT$20, 10 at most). Document fees
+# are set by the registrar in the database (orders.DocumentFee).
+FREE_RECIPIENTS = env_int("SEALPOST_FREE_RECIPIENTS", 2)
+RECIPIENT_FEE = env_int("SEALPOST_RECIPIENT_FEE", 20)
+MAX_RECIPIENTS = env_int("SEALPOST_MAX_RECIPIENTS", 10)
+
+# Fonts the documents are drawn with; a character none of them covers cannot be issued.
+FONT_DIRS = [
+    Path(p)
+    for p in env(
+        "SEALPOST_FONT_DIRS",
+        "/usr/share/fonts/opentype/noto:/usr/share/fonts/truetype/cns11643:"
+        "/usr/share/fonts/truetype/hanazono",
+    ).split(":")
+    if p
+]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("SEALPOST_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("sealpost.accounts.urls")),
+    path("desk/", include("sealpost.desk.urls")),
+    path("api/v1/", include("sealpost.api.urls")),
+    path("", include("sealpost.portal.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
