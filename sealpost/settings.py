@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "sealpost.portal",
     "sealpost.desk",
     "sealpost.api",
+    "sealpost.demo",
 ]
 
 MIDDLEWARE = [

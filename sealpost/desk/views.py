@@ -1,5 +1,134 @@
-def order_list(request): ...
-def order_new(request): ...
-def order_detail(request, number): ...
-def order_form_pdf(request, number): ...
-def scanned_form(request, number): ...
+"""The registrar's desk, first version: the orders with filters, one order, and form 2-07-3
+keyed in by a clerk."""
+
+from __future__ import annotations
+
+import mimetypes
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from sealpost.accounts.models import Role
+from sealpost.orders import services
+from sealpost.orders.forms import DeskOrderForm, recipient_formset_class
+from sealpost.orders.models import ApplicantType, Channel, Order, Status
+from sealpost.documents.types import DocumentType
+from sealpost.portal.views import PREFIX, fee_context, initial_from_post, pdf_response
+
+KEYING_ROLES = {Role.CLERK, Role.OFFICER}
+
+
+def staff_required(roles=None):
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_staff_member:
+                raise PermissionDenied
+            if roles and request.user.role not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@staff_required()
+def order_list(request):
+    orders = Order.objects.select_related("student").prefetch_related("documents").order_by("-created_at")
+    status = request.GET.get("status", "")
+    applicant_type = request.GET.get("applicant_type", "")
+    wes = request.GET.get("wes", "")
+    query = request.GET.get("q", "").strip()
+    if status in Status.values:
+        orders = orders.filter(status=status)
+    if applicant_type in ApplicantType.values:
+        orders = orders.filter(applicant_type=applicant_type)
+    if wes == "yes":
+        orders = orders.exclude(wes_reference="")
+    elif wes == "no":
+        orders = orders.filter(wes_reference="")
+    elif wes == "conflict":
+        orders = orders.exclude(wes_conflict=[])
+    if query:
+        orders = orders.filter(number__iexact=query) | orders.filter(student__student_number__iexact=query) | orders.filter(email__iexact=query)
+    page = Paginator(orders, 50).get_page(request.GET.get("page"))
+    return render(request, "desk/order_list.html", {
+        "page": page,
+        "statuses": Status.choices,
+        "applicant_types": ApplicantType.choices,
+        "filters": {"status": status, "applicant_type": applicant_type, "wes": wes, "q": query},
+        "can_key_in": request.user.role in KEYING_ROLES,
+    })
+
+
+@staff_required()
+def order_detail(request, number):
+    order = get_object_or_404(Order.objects.select_related("student", "applicant", "created_by"), number=number.upper())
+    return render(request, "desk/order_detail.html", {"order": order, "holds": order.student.active_holds()})
+
+
+@staff_required(KEYING_ROLES)
+def order_new(request):
+    """Form 2-07-3 received on paper or by e-mail, keyed in by a clerk."""
+    Formset = recipient_formset_class()
+    if request.method == "POST":
+        action = request.POST.get("action", "review")
+        if action == "add_recipient" or action.startswith("remove_recipient"):
+            initial, rows = initial_from_post(request.POST)
+            initial["student_number"] = request.POST.get("student_number", "")
+            initial["language"] = request.POST.get("language", "")
+            if action == "add_recipient" and len(rows) < settings.MAX_RECIPIENTS:
+                rows.append({"email": "", "message": ""})
+            elif action.startswith("remove_recipient") and len(rows) > 1:
+                try:
+                    rows.pop(int(action.rsplit("-", 1)[1]))
+                except (IndexError, ValueError):
+                    pass
+            form = DeskOrderForm(initial=initial)
+            formset = Formset(initial=rows, prefix=PREFIX)
+        else:
+            form = DeskOrderForm(request.POST, request.FILES)
+            formset = Formset(request.POST, prefix=PREFIX)
+            if form.is_valid() and formset.is_valid():
+                draft = services.Draft.from_forms(form, formset, form.cleaned_data["language"])
+                order = services.place_order(
+                    student=form.student, draft=draft, applicant=getattr(form.student, "account", None),
+                    actor=request.user, channel=Channel.FORM_2073, scanned_form=form.cleaned_data.get("scanned_form"),
+                )
+                messages.success(request, _("Order %(number)s has been recorded from form 2-07-3.") % {"number": order.number})
+                return redirect("desk:order", number=order.number)
+    else:
+        form = DeskOrderForm()
+        formset = Formset(initial=[{"email": "", "message": ""}], prefix=PREFIX)
+    return render(request, "desk/order_form.html", {
+        "form": form, "formset": formset, "allowed_documents": {t.value for t in DocumentType},
+        **fee_context(form, formset),
+    })
+
+
+@staff_required()
+def order_form_pdf(request, number):
+    from sealpost.documents import form2073
+
+    order = get_object_or_404(Order, number=number.upper())
+    return pdf_response(form2073.render(order), f"form-2-07-3-{order.number}.pdf")
+
+
+@staff_required()
+def scanned_form(request, number):
+    order = get_object_or_404(Order, number=number.upper())
+    if not order.scanned_form:
+        raise Http404
+    content_type = mimetypes.guess_type(order.scanned_form.name)[0] or "application/octet-stream"
+    response = FileResponse(order.scanned_form.open("rb"), content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

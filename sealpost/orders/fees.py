@@ -22,6 +22,10 @@ class Line:
     def amount(self) -> int:
         return self.quantity * self.unit_amount
 
+    @property
+    def label(self) -> str:
+        return line_label(self)
+
 
 def document_fees() -> dict[str, int]:
     from sealpost.orders.models import DocumentFee
@@ -66,3 +70,17 @@ def schedule() -> dict:
         "recipient_fee": settings.RECIPIENT_FEE,
         "max_recipients": settings.MAX_RECIPIENTS,
     }
+
+
+def line_label(line) -> str:
+    """A fee line described in the active language. Works for Line and orders.FeeLine."""
+    from django.utils.translation import gettext as _
+
+    from sealpost.documents.types import DocumentLanguage
+
+    if line.kind == "recipient":
+        first = settings.FREE_RECIPIENTS + 1
+        return _("Recipients from no. %(first)d on (%(count)d × NT$%(fee)d)") % {
+            "first": first, "count": line.quantity, "fee": line.unit_amount,
+        }
+    return f"{DocumentType(line.code).label} ({DocumentLanguage(line.language).label})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sealpost.documents.types import DocumentLanguage, DocumentType
@@ -13,7 +14,8 @@ from sealpost.orders.models import ApplicantType
 from sealpost.records.models import StudentStatus
 
 DOCUMENT_CHOICES = [
-    (f"{t.value}:{lang.value}", f"{t.label} ({lang.label})") for t in DocumentType for lang in DocumentLanguage
+    (f"{t.value}:{lang.value}", format_lazy("{} ({})", t.label, lang.label))
+    for t in DocumentType for lang in DocumentLanguage
 ]
 
 # Which documents a student of a given status may order.

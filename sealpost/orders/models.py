@@ -140,6 +140,12 @@ class FeeLine(models.Model):
     class Meta:
         ordering = ["id"]
 
+    @property
+    def label(self) -> str:
+        from sealpost.orders.fees import line_label
+
+        return line_label(self)
+
 
 class OrderEvent(models.Model):
     """The history of an order: every change, who made it and when."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -109,13 +110,15 @@ def place_order(*, student, draft: Draft, applicant=None, actor=None, channel=Ch
         total=result.total,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    if scanned_form:
-        order.scanned_form = scanned_form
     # A random number may collide with an existing one; try another in that rare case.
     for _attempt in range(5):
         if not Order.objects.filter(number=order.number).exists():
             break
         order.number = Order._meta.get_field("number").default()
+    if scanned_form:
+        # Stored under the order number: the uploaded file name may carry personal data.
+        scanned_form.name = order.number + Path(scanned_form.name).suffix.lower()
+        order.scanned_form = scanned_form
     order.save()
     OrderDocument.objects.bulk_create(
         [OrderDocument(order=order, document_type=t, language=lang) for t, lang in draft.documents]

@@ -14,7 +14,7 @@ import re
 # letters or digits.
 _NUMBER = r"(?P<ref>\d{6,10}(?:[A-Z]{2,4})?)(?![A-Z0-9])"
 _MENTION = re.compile(
-    r"\bWES\b[\s:：\-]*"
+    r"\bWES\b[\s:：,，\-]*"
     r"(?:(?:REFERENCE|REF)\b\.?[\s:：\-]*)?"
     r"(?:(?:NUMBER|NUM|NO)\b\.?|#|＃)?[\s:：#＃\-]*"
     r"(?:(?:NUMBER|NUM|NO)\b\.?)?[\s:：#＃\-]*" + _NUMBER,

@@ -1,8 +1,251 @@
-def home(request): ...
-def order_list(request): ...
-def order_new(request): ...
-def order_confirm(request): ...
-def order_detail(request, number): ...
-def order_cancel(request, number): ...
-def recipient_correct(request, number, position): ...
-def order_form_pdf(request, number): ...
+"""The applicant's pages: the order form with its confirmation step, the orders, one order."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sealpost.orders import fees, services
+from sealpost.orders.forms import DOCUMENT_CHOICES, DOCUMENTS_FOR_STATUS, OrderForm, recipient_formset_class
+from sealpost.orders.models import ApplicantType, Order
+from sealpost.orders.validation import passport_hint
+from sealpost.records.models import StudentStatus
+
+DRAFT_KEY = "order_draft"
+PREFIX = "recipients"
+
+
+def home(request):
+    if request.user.is_authenticated and request.user.is_staff_member:
+        return redirect("desk:orders")
+    return render(request, "portal/home.html", {"fees": fees.schedule()})
+
+
+def applicant_required(view):
+    """Signed in as an applicant with a linked student record."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if request.user.is_staff_member:
+            return redirect("desk:orders")
+        if request.user.student_id is None:
+            messages.info(request, _("First link your student record, so that we know which records to issue."))
+            return redirect(f"{reverse('accounts:link')}?next={request.path}")
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+def applicant_order(request, number) -> Order:
+    """The signed-in applicant's own order, or 404: nobody learns whether another's exists."""
+    order = (
+        Order.objects.select_related("student")
+        .filter(number=number.upper(), applicant=request.user)
+        .first()
+    )
+    if order is None:
+        raise Http404
+    return order
+
+
+@applicant_required
+def order_list(request):
+    orders = request.user.orders.prefetch_related("documents").order_by("-created_at")
+    return render(request, "portal/order_list.html", {"orders": orders})
+
+
+def default_applicant_type(student) -> str:
+    if student.status == StudentStatus.GRADUATED:
+        return ApplicantType.ALUMNUS
+    return ApplicantType.INTERNATIONAL if student.international else ApplicantType.CURRENT
+
+
+def initial_from_draft(draft: services.Draft) -> tuple[dict, list[dict]]:
+    initial = {
+        "applicant_type": draft.applicant_type,
+        "documents": [f"{t}:{lang}" for t, lang in draft.documents],
+        "name_zh": draft.name_zh, "name_en": draft.name_en, "phone": draft.phone, "email": draft.email,
+        "remarks": draft.remarks, "wes_reference": draft.wes_reference,
+    }
+    return initial, [{"email": e, "message": m} for e, m in draft.recipients]
+
+
+def initial_from_post(post) -> tuple[dict, list[dict]]:
+    """What the person typed, kept when they add or remove a recipient row."""
+    initial = {name: post.get(name, "") for name in OrderForm.base_fields if name != "documents"}
+    initial["documents"] = post.getlist("documents")
+    try:
+        count = min(int(post.get(f"{PREFIX}-TOTAL_FORMS", 1)), settings.MAX_RECIPIENTS)
+    except ValueError:
+        count = 1
+    rows = [
+        {"email": post.get(f"{PREFIX}-{i}-email", ""), "message": post.get(f"{PREFIX}-{i}-message", "")}
+        for i in range(max(count, 0))
+    ]
+    return initial, rows
+
+
+def fee_context(form, formset) -> dict:
+    """The fee of what the form holds now, and what the browser needs to follow changes."""
+    documents = [v for v in (form["documents"].value() or []) if v in dict(DOCUMENT_CHOICES)]
+    lines = fees.fee_lines([tuple(v.split(":", 1)) for v in documents], len(formset.forms))
+    return {
+        "fee_lines": lines,
+        "fee_total": fees.total(lines),
+        "fee_schedule_json": json.dumps(fees.schedule()),
+        "document_labels_json": json.dumps({k: str(v) for k, v in DOCUMENT_CHOICES}, ensure_ascii=False),
+        "max_recipients": settings.MAX_RECIPIENTS,
+        "free_recipients": settings.FREE_RECIPIENTS,
+        "recipient_fee": settings.RECIPIENT_FEE,
+    }
+
+
+def order_form_context(request, form, formset):
+    student = request.user.student
+    return {
+        "form": form,
+        "formset": formset,
+        "student": student,
+        "allowed_documents": {t.value for t in DOCUMENTS_FOR_STATUS[student.status]},
+        **fee_context(form, formset),
+    }
+
+
+@applicant_required
+def order_new(request):
+    student = request.user.student
+    Formset = recipient_formset_class()
+    if request.method == "POST":
+        action = request.POST.get("action", "review")
+        if action == "add_recipient" or action.startswith("remove_recipient"):
+            initial, rows = initial_from_post(request.POST)
+            if action == "add_recipient" and len(rows) < settings.MAX_RECIPIENTS:
+                rows.append({"email": "", "message": ""})
+            elif action.startswith("remove_recipient") and len(rows) > 1:
+                try:
+                    rows.pop(int(action.rsplit("-", 1)[1]))
+                except (IndexError, ValueError):
+                    pass
+            form = OrderForm(initial=initial, student=student)
+            formset = Formset(initial=rows, prefix=PREFIX)
+            return render(request, "portal/order_form.html", order_form_context(request, form, formset))
+        form = OrderForm(request.POST, student=student)
+        formset = Formset(request.POST, prefix=PREFIX)
+        if form.is_valid() and formset.is_valid():
+            draft = services.Draft.from_forms(form, formset, get_language())
+            request.session[DRAFT_KEY] = draft.to_json()
+            return redirect("portal:order_confirm")
+        return render(request, "portal/order_form.html", order_form_context(request, form, formset))
+
+    draft = request.session.get(DRAFT_KEY)
+    if draft and request.GET.get("edit"):
+        initial, rows = initial_from_draft(services.Draft.from_json(draft))
+    else:
+        initial = {
+            "applicant_type": default_applicant_type(student),
+            "name_zh": student.name_zh,
+            "name_en": student.name_en,
+            "email": request.user.email,
+        }
+        rows = [{"email": request.user.email, "message": ""}]
+    form = OrderForm(initial=initial, student=student)
+    formset = Formset(initial=rows, prefix=PREFIX)
+    return render(request, "portal/order_form.html", order_form_context(request, form, formset))
+
+
+@applicant_required
+def order_confirm(request):
+    data = request.session.get(DRAFT_KEY)
+    if not data:
+        return redirect("portal:order_new")
+    draft = services.Draft.from_json(data)
+    if request.method == "POST":
+        if request.POST.get("action") == "edit":
+            return redirect(reverse("portal:order_new") + "?edit=1")
+        # Check the draft again: the record may have changed since the form was filled.
+        form = OrderForm(initial_from_draft(draft)[0], student=request.user.student)
+        if not form.is_valid():
+            messages.error(request, _("Please check the order again."))
+            return redirect(reverse("portal:order_new") + "?edit=1")
+        order = services.place_order(student=request.user.student, draft=draft, applicant=request.user, actor=request.user)
+        del request.session[DRAFT_KEY]
+        messages.success(request, _("Order %(number)s has been submitted.") % {"number": order.number})
+        return redirect("portal:order", number=order.number)
+    result = services.review(draft)
+    return render(request, "portal/order_confirm.html", {
+        "draft": draft,
+        "review": result,
+        "applicant_type": ApplicantType(draft.applicant_type).label,
+        "documents": [fees.Line("document", t, lang, 1, 0) for t, lang in draft.documents],
+        "passport_hint": passport_hint(draft.name_en),
+        "free_recipients": settings.FREE_RECIPIENTS,
+        "recipient_fee": settings.RECIPIENT_FEE,
+    })
+
+
+@applicant_required
+def order_detail(request, number):
+    order = applicant_order(request, number)
+    return render(request, "portal/order_detail.html", {
+        "order": order,
+        "can_cancel": services.can_cancel(order),
+        "can_correct": services.can_correct_recipients(order),
+    })
+
+
+@require_POST
+@applicant_required
+def order_cancel(request, number):
+    order = applicant_order(request, number)
+    try:
+        services.cancel_order(order, request.user, reason=request.POST.get("reason", "")[:200])
+        messages.success(request, _("The order has been cancelled."))
+    except services.OrderError as error:
+        messages.error(request, str(error))
+    return redirect("portal:order", number=order.number)
+
+
+@require_POST
+@applicant_required
+def recipient_correct(request, number, position):
+    from django import forms as djforms
+
+    order = applicant_order(request, number)
+    field = djforms.EmailField(max_length=254)
+    try:
+        email = field.clean(request.POST.get("email", ""))
+        services.correct_recipient(order, position, email, request.user)
+        messages.success(request, _("Recipient %(position)d now receives the documents at %(email)s.") % {
+            "position": position, "email": email})
+    except djforms.ValidationError:
+        messages.error(request, _("Recipient %(position)d: enter a valid e-mail address.") % {"position": position})
+    except services.OrderError as error:
+        messages.error(request, str(error))
+    except order.recipients.model.DoesNotExist:
+        raise Http404
+    return redirect("portal:order", number=order.number)
+
+
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@applicant_required
+def order_form_pdf(request, number):
+    from sealpost.documents import form2073
+
+    order = applicant_order(request, number)
+    return pdf_response(form2073.render(order), f"form-2-07-3-{order.number}.pdf")

@@ -1,0 +1,93 @@
+// Progressive enhancement of the order form: recipient rows are added and removed in place,
+// and the fee follows every change. Without this script the same buttons post the form and
+// the server redraws it, keeping everything typed.
+(function () {
+  "use strict";
+  var form = document.getElementById("order-form");
+  if (!form) return;
+  var schedule = JSON.parse(form.dataset.fees);
+  var labels = document.getElementById("fee-labels").dataset;
+  var documentNames = JSON.parse(labels.documents);
+  var rows = document.getElementById("recipient-rows");
+  var template = document.getElementById("recipient-template");
+  var total = form.querySelector("[name=recipients-TOTAL_FORMS]");
+  var addButton = document.getElementById("add-recipient");
+  var prefix = "recipients-";
+
+  function ntd(n) { return "NT$" + n.toLocaleString("en-US"); }
+
+  function renumber() {
+    var all = rows.querySelectorAll(".recipient-row");
+    all.forEach(function (row, i) {
+      row.dataset.index = i;
+      row.querySelector(".pos").textContent = i + 1;
+      row.querySelectorAll("[name^='" + prefix + "'], [id^='id_" + prefix + "'], label[for^='id_" + prefix + "']").forEach(function (el) {
+        ["name", "id", "for"].forEach(function (attr) {
+          var v = el.getAttribute(attr);
+          if (v) el.setAttribute(attr, v.replace(/recipients-(\d+|__prefix__)-/, prefix + i + "-"));
+        });
+      });
+      var charge = row.querySelector("[data-charge]");
+      if (charge) charge.textContent = i < schedule.free_recipients ? labels.freeLabel : ntd(schedule.recipient_fee);
+      var remove = row.querySelector(".remove-recipient");
+      remove.value = "remove_recipient-" + i;
+      remove.hidden = all.length === 1;
+    });
+    total.value = all.length;
+    if (addButton) addButton.hidden = all.length >= schedule.max_recipients;
+    updateFee();
+  }
+
+  function updateFee() {
+    var body = document.getElementById("fee-lines");
+    var sum = 0;
+    body.textContent = "";
+    form.querySelectorAll("input[name=documents]:checked").forEach(function (box) {
+      var type = box.value.split(":")[0];
+      var amount = schedule.documents[type] || 0;
+      sum += amount;
+      addLine(body, documentNames[box.value], amount);
+    });
+    var count = rows.querySelectorAll(".recipient-row").length;
+    var extra = Math.max(0, count - schedule.free_recipients);
+    if (extra) {
+      var label = labels.extra.replace("%(first)d", schedule.free_recipients + 1)
+        .replace("%(count)d", extra).replace("%(fee)d", schedule.recipient_fee);
+      sum += extra * schedule.recipient_fee;
+      addLine(body, label, extra * schedule.recipient_fee);
+    }
+    if (!body.children.length) {
+      var tr = body.insertRow(); var td = tr.insertCell(); td.colSpan = 2; td.textContent = labels.empty;
+    }
+    document.getElementById("fee-total").textContent = ntd(sum);
+  }
+
+  function addLine(body, label, amount) {
+    var tr = body.insertRow();
+    tr.insertCell().textContent = label;
+    var td = tr.insertCell(); td.className = "num"; td.textContent = ntd(amount);
+  }
+
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("button[name=action]");
+    if (!button) return;
+    if (button.value === "add_recipient") {
+      event.preventDefault();
+      var count = rows.querySelectorAll(".recipient-row").length;
+      if (count >= schedule.max_recipients) return;
+      var fragment = template.content.cloneNode(true);
+      rows.appendChild(fragment);
+      renumber();
+      rows.lastElementChild.querySelector("input").focus();
+    } else if (button.value.indexOf("remove_recipient-") === 0) {
+      event.preventDefault();
+      if (rows.querySelectorAll(".recipient-row").length === 1) return;
+      button.closest(".recipient-row").remove();
+      renumber();
+    }
+  });
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "documents") updateFee();
+  });
+  renumber();
+})();
