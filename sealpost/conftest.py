@@ -15,6 +15,7 @@ PASSWORD = "correct horse battery staple"
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "files"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only: fast
 
 
 @pytest.fixture
@@ -51,9 +52,8 @@ def make_user(db):
 
     def make(role=Role.APPLICANT, student=None, email=None, **fields):
         n = next(counter)
-        user = User.objects.create_user(
-            email or f"{role}{n}@example.com", PASSWORD, role=role, student=student, email_verified=True, **fields
-        )
+        fields.setdefault("email_verified", True)
+        user = User.objects.create_user(email or f"{role}{n}@example.com", PASSWORD, role=role, student=student, **fields)
         return user
 
     return make

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 
 from django.conf import settings
 
@@ -19,11 +20,12 @@ LETTER_VALUES = {
     "S": 26, "T": 27, "U": 28, "V": 29, "W": 32, "X": 30, "Y": 31, "Z": 33,
 }  # fmt: skip
 WEIGHTS = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)
-SHAPE = re.compile(r"^[A-Z][1289]\d{8}$")
+SHAPE = re.compile(r"^[A-Z][1289][0-9]{8}$")
 
 
 def normalise(value: str) -> str:
-    return re.sub(r"\s+", "", value or "").upper()
+    """Full-width letters and digits typed with Chinese input methods become ASCII."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "")).upper()
 
 
 def is_valid(value: str) -> bool:

@@ -1,0 +1,218 @@
+"""Sign-in (with a one-time code for staff), registration, verification, reset, record linking."""
+
+from __future__ import annotations
+
+import time
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from sealpost.accounts import services
+from sealpost.accounts.forms import CodeForm, LinkForm, LoginForm, RegisterForm, VerifyingSetPasswordForm
+from sealpost.accounts.models import User
+
+# Staff between password and code: {"user": pk, "at": epoch seconds, "next": url, "tries": n}.
+PENDING = "accounts:pending"
+PENDING_SECONDS = 10 * 60  # time to find the phone, or to set up the app
+MAX_CODE_TRIES = 5
+# An applicant who gave the right password but has not verified the address yet (for "resend").
+UNVERIFIED = "accounts:unverified"
+REGISTERED = "accounts:registered"
+
+
+def _safe_next(request) -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return url if ok else ""
+
+
+def _sign_in(request, user, next_url):
+    request.session.pop(PENDING, None)
+    auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    return redirect(next_url or ("desk:orders" if user.is_staff_member else "portal:home"))
+
+
+def _pending_user(request):
+    pending = request.session.get(PENDING)
+    if not pending or time.time() - pending["at"] > PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        return None
+    return User.objects.filter(pk=pending["user"], is_active=True).first()
+
+
+def _too_many_tries(request) -> bool:
+    pending = request.session[PENDING]
+    pending["tries"] += 1
+    request.session[PENDING] = pending
+    if pending["tries"] < MAX_CODE_TRIES:
+        return False
+    del request.session[PENDING]
+    messages.error(request, _("Too many wrong codes. Please sign in again."))
+    return True
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def login(request):
+    next_url = _safe_next(request)
+    form = LoginForm(request.POST or None)
+    unverified = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = authenticate(request, username=data["email"], password=data["password"])
+        if user is None:
+            form.add_error(None, _("The e-mail address or the password is not correct."))
+        elif not services.may_sign_in(user):
+            request.session[UNVERIFIED] = user.pk
+            unverified = True
+        elif user.is_staff_member:
+            request.session.cycle_key()
+            request.session[PENDING] = {"user": user.pk, "at": int(time.time()), "next": next_url, "tries": 0}
+            return redirect("accounts:login_code" if user.totp_confirmed else "accounts:totp_setup")
+        else:
+            return _sign_in(request, user, next_url)
+    return render(request, "accounts/login.html", {"form": form, "next": next_url, "unverified": unverified})
+
+
+@sensitive_post_parameters("code")
+@never_cache
+def login_code(request):
+    user = _pending_user(request)
+    if user is None:
+        return redirect("accounts:login")
+    if not user.totp_confirmed:
+        return redirect("accounts:totp_setup")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.verify_totp(user, form.cleaned_data["code"]):
+            return _sign_in(request, user, request.session[PENDING]["next"])
+        if _too_many_tries(request):
+            return redirect("accounts:login")
+        form.add_error("code", _("This code is not valid or has already been used. Wait for the next code."))
+    return render(request, "accounts/login_code.html", {"form": form})
+
+
+@sensitive_post_parameters("code")
+@never_cache
+def totp_setup(request):
+    user = _pending_user(request)
+    if user is None:
+        return redirect("accounts:login")
+    if user.totp_confirmed:
+        return redirect("accounts:login_code")
+    secret = services.start_totp_enrolment(user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.confirm_totp(user, form.cleaned_data["code"]):
+            messages.success(request, _("Two-step sign-in is set up. Use your app for a code each time you sign in."))
+            return _sign_in(request, user, request.session[PENDING]["next"])
+        if _too_many_tries(request):
+            return redirect("accounts:login")
+        form.add_error("code", _("This code is not valid. Check the clock of your phone and try the next code."))
+    uri = services.totp_uri(user)
+    context = {
+        "form": form,
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "qr": mark_safe(segno.make(uri).svg_inline(scale=4)),
+    }
+    return render(request, "accounts/totp_setup.html", context)
+
+
+@sensitive_post_parameters("password1", "password2")
+def register(request):
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.register(data["email"], data["password1"], data["full_name"], get_language())
+        request.session[REGISTERED] = data["email"]
+        return redirect("accounts:register_done")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def register_done(request):
+    hours = settings.PASSWORD_RESET_TIMEOUT // 3600
+    return render(request, "accounts/register_done.html", {"email": request.session.get(REGISTERED), "hours": hours})
+
+
+def verify(request, uidb64, token):
+    if services.verify_email(uidb64, token) is None:
+        return render(request, "accounts/verify_failed.html")
+    messages.success(request, _("Your e-mail address is confirmed. You can sign in now."))
+    return redirect("accounts:login")
+
+
+@require_POST
+def resend_verification(request):
+    pk = request.session.pop(UNVERIFIED, None)
+    user = User.objects.filter(pk=pk, email_verified=False).first() if pk else None
+    if user is None:
+        messages.info(request, _("Please sign in again to ask for a new link."))
+    else:
+        services.send_verification(user)
+        messages.success(request, _("We have sent you a new confirmation link. Please check your mailbox."))
+    return redirect("accounts:login")
+
+
+@login_required
+@sensitive_post_parameters("student_number", "date_of_birth", "national_id")
+@never_cache
+def link(request):
+    if request.user.is_staff_member:
+        raise PermissionDenied
+    next_url = _safe_next(request)
+    form = LinkForm(request.POST or None)
+    if request.user.student_id is None and request.method == "POST" and form.is_valid():
+        try:
+            services.link_student(request.user, **form.cleaned_data)
+        except services.LinkError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your student record is now linked to your account."))
+            return redirect(next_url or "portal:home")
+    return render(request, "accounts/link.html", {"form": form, "next": next_url})
+
+
+# Password reset: Django's views with our templates and e-mails.
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    email_template_name = "accounts/email/password_reset_body.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    @property
+    def extra_email_context(self):
+        return services.email_context()
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = VerifyingSetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+logout = auth_views.LogoutView.as_view()
