@@ -10,6 +10,10 @@ def main() -> None:
 
     argv = sys.argv[:]
     argv[0] = "sealpost"
+    # `sealpost import-records` and `sealpost demo-data` name the commands import_records
+    # and demo_data.
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        argv[1] = argv[1].replace("-", "_")
     execute_from_command_line(argv)
 
 
