@@ -4,9 +4,8 @@
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
-from sealpost.config import BASE_DIR, data_dir, env, env_bool, env_int, kept_secret
+from sealpost.config import data_dir, env, env_bool, env_int, kept_secret
 
 DATA_DIR = data_dir()
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -31,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",
     "sealpost.accounts",
     "sealpost.records",
     "sealpost.orders",

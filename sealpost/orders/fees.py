@@ -76,11 +76,16 @@ def line_label(line) -> str:
     """A fee line described in the active language. Works for Line and orders.FeeLine."""
     from django.utils.translation import gettext as _
 
-    from sealpost.documents.types import DocumentLanguage
-
     if line.kind == "recipient":
         first = settings.FREE_RECIPIENTS + 1
         return _("Recipients from no. %(first)d on (%(count)d × NT$%(fee)d)") % {
             "first": first, "count": line.quantity, "fee": line.unit_amount,
         }
-    return f"{DocumentType(line.code).label} ({DocumentLanguage(line.language).label})"
+    return document_label(line.code, line.language)
+
+
+def document_label(doc_type: str, language: str) -> str:
+    """E.g. "Transcript (English)" in the active language."""
+    from sealpost.documents.types import DocumentLanguage
+
+    return f"{DocumentType(doc_type).label} ({DocumentLanguage(language).label})"

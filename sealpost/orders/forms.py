@@ -72,7 +72,7 @@ class OrderForm(forms.Form):
             doc_type = value.split(":", 1)[0]
             if doc_type not in allowed:
                 raise ValidationError(unavailable_document_message(doc_type), code="not_allowed")
-        return self.cleaned_data["documents"]
+        return list(dict.fromkeys(self.cleaned_data["documents"]))  # a hand-made POST may repeat one
 
     def clean_name_en(self):
         return validation.validate_name_en(self.cleaned_data["name_en"])

@@ -1,0 +1,32 @@
+"""The JSON API (version 1), mounted at /api/v1/: OpenAPI at /api/v1/openapi.json, interactive
+documentation at /api/v1/docs. See docs/api.md."""
+
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+
+from sealpost.api import errors
+from sealpost.api.auth import BearerToken
+from sealpost.api.orders import router as orders_router
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    # Names and messages are mostly Chinese: send them as UTF-8, not as \u escapes.
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    title="sealpost API",
+    version="1",
+    description=(
+        "Order signed electronic academic records. Authenticate with a bearer token "
+        "(`Authorization: Bearer <token>`), issued by the registrar with `sealpost token EMAIL`. "
+        "Errors answer `{\"detail\": ..., \"errors\": {field: [messages]}}`; messages follow "
+        "Accept-Language (zh-hant or en)."
+    ),
+    urls_namespace="api",
+    auth=BearerToken(),
+    parser=errors.JsonParser(),
+    renderer=Utf8JSONRenderer(),
+)
+errors.install(api)
+api.add_router("", orders_router)
