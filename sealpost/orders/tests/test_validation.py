@@ -28,7 +28,10 @@ def test_english_name_rejected(name, code):
 def test_rejection_message_translated():
     with override("en"), pytest.raises(ValidationError) as error:
         validation.validate_name_en("陳")
-    assert "Latin letters" in error.value.messages[0]
+    with override("en"):
+        assert "Latin letters" in error.value.messages[0]
+    with override("zh-hant"):
+        assert "英文姓名只能包含英文字母" in error.value.messages[0]
 
 
 @pytest.mark.parametrize("phone", ["0912-345-678", "+886 3 422 7151", "(03) 4227151#57113"])
