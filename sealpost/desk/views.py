@@ -6,7 +6,6 @@ from __future__ import annotations
 import mimetypes
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,7 +19,7 @@ from sealpost.orders import services
 from sealpost.orders.forms import DeskOrderForm, recipient_formset_class
 from sealpost.orders.models import ApplicantType, Channel, Order, Status
 from sealpost.documents.types import DocumentType
-from sealpost.portal.views import PREFIX, fee_context, initial_from_post, pdf_response
+from sealpost.portal.views import PREFIX, fee_context, pdf_response, rows_changed
 
 KEYING_ROLES = {Role.CLERK, Role.OFFICER}
 
@@ -81,18 +80,9 @@ def order_new(request):
     """Form 2-07-3 received on paper or by e-mail, keyed in by a clerk."""
     Formset = recipient_formset_class()
     if request.method == "POST":
-        action = request.POST.get("action", "review")
-        if action == "add_recipient" or action.startswith("remove_recipient"):
-            initial, rows = initial_from_post(request.POST)
-            initial["student_number"] = request.POST.get("student_number", "")
-            initial["language"] = request.POST.get("language", "")
-            if action == "add_recipient" and len(rows) < settings.MAX_RECIPIENTS:
-                rows.append({"email": "", "message": ""})
-            elif action.startswith("remove_recipient") and len(rows) > 1:
-                try:
-                    rows.pop(int(action.rsplit("-", 1)[1]))
-                except (IndexError, ValueError):
-                    pass
+        changed = rows_changed(request.POST, DeskOrderForm)
+        if changed:
+            initial, rows = changed
             form = DeskOrderForm(initial=initial)
             formset = Formset(initial=rows, prefix=PREFIX)
         else:

@@ -80,9 +80,26 @@ def initial_from_draft(draft: services.Draft) -> tuple[dict, list[dict]]:
     return initial, [{"email": e, "message": m} for e, m in draft.recipients]
 
 
-def initial_from_post(post) -> tuple[dict, list[dict]]:
+def rows_changed(post, form_class=OrderForm) -> tuple[dict, list[dict]] | None:
+    """When the form was posted by "add a recipient" or "remove" (the page without script),
+    what the person typed with the rows changed; None for any other submission."""
+    action = post.get("action", "review")
+    if action != "add_recipient" and not action.startswith("remove_recipient-"):
+        return None
+    initial, rows = initial_from_post(post, form_class)
+    if action == "add_recipient" and len(rows) < settings.MAX_RECIPIENTS:
+        rows.append({"email": "", "message": ""})
+    elif action.startswith("remove_recipient-") and len(rows) > 1:
+        try:
+            rows.pop(int(action.rsplit("-", 1)[1]))
+        except (IndexError, ValueError):
+            pass
+    return initial, rows
+
+
+def initial_from_post(post, form_class=OrderForm) -> tuple[dict, list[dict]]:
     """What the person typed, kept when they add or remove a recipient row."""
-    initial = {name: post.get(name, "") for name in OrderForm.base_fields if name != "documents"}
+    initial = {name: post.get(name, "") for name in form_class.base_fields if name not in ("documents", "scanned_form")}
     initial["documents"] = post.getlist("documents")
     try:
         count = min(int(post.get(f"{PREFIX}-TOTAL_FORMS", 1)), settings.MAX_RECIPIENTS)
@@ -126,16 +143,9 @@ def order_new(request):
     student = request.user.student
     Formset = recipient_formset_class()
     if request.method == "POST":
-        action = request.POST.get("action", "review")
-        if action == "add_recipient" or action.startswith("remove_recipient"):
-            initial, rows = initial_from_post(request.POST)
-            if action == "add_recipient" and len(rows) < settings.MAX_RECIPIENTS:
-                rows.append({"email": "", "message": ""})
-            elif action.startswith("remove_recipient") and len(rows) > 1:
-                try:
-                    rows.pop(int(action.rsplit("-", 1)[1]))
-                except (IndexError, ValueError):
-                    pass
+        changed = rows_changed(request.POST)
+        if changed:
+            initial, rows = changed
             form = OrderForm(initial=initial, student=student)
             formset = Formset(initial=rows, prefix=PREFIX)
             return render(request, "portal/order_form.html", order_form_context(request, form, formset))

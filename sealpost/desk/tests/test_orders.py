@@ -95,3 +95,12 @@ def test_auditor_reads_but_cannot_key_in(client, make_user, orders):
     client.force_login(make_user(role=Role.AUDITOR))
     assert client.get("/desk/").status_code == 200
     assert client.get("/desk/orders/new/").status_code == 403
+
+
+def test_adding_a_recipient_without_javascript_keeps_the_keyed_in_form(clerk_client, student):
+    data = order_post(action="add_recipient", student_number=student.student_number, language="en")
+    page = clerk_client.post("/desk/orders/new/", data).content.decode()
+    assert f'value="{student.student_number}"' in page
+    assert 'name="recipients-1-email"' in page
+    assert '<option value="en" selected>' in page
+    assert not Order.objects.exists()
