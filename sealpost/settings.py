@@ -115,7 +115,26 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Signed documents, content-addressed. SEALPOST_S3_BUCKET moves them to S3-compatible storage.
+    "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "store"), "file_permissions_mode": 0o640},
+    },
 }
+if env("SEALPOST_S3_BUCKET"):
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("SEALPOST_S3_BUCKET"),
+            "endpoint_url": env("SEALPOST_S3_ENDPOINT_URL"),
+            "region_name": env("SEALPOST_S3_REGION"),
+            "access_key": env("SEALPOST_S3_ACCESS_KEY"),
+            "secret_key": env("SEALPOST_S3_SECRET_KEY"),
+            "file_overwrite": True,  # content-addressed: the same name always holds the same bytes
+            "default_acl": "private",
+            "querystring_auth": True,
+        },
+    }
 MEDIA_ROOT = DATA_DIR / "files"
 MEDIA_URL = "/files/"
 WHITENOISE_USE_FINDERS = True
@@ -157,6 +176,9 @@ FONT_DIRS = [
     ).split(":")
     if p
 ]
+
+# Signing: PAdES B-LT by default; B-LTA (archival timestamp, renewable) when set.
+SIGNATURE_LTA = env_bool("SEALPOST_SIGNATURE_LTA", False)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,8 @@ LABELS = {
     "recipient_corrected": _("Recipient address corrected"),
     "wes_conflict": _("Different WES reference numbers found"),
     "unsupported_characters": _("Name contains characters the documents cannot print"),
+    "issued": _("Documents issued and signed"),
+    "document_revoked": _("Document revoked"),
 }
 
 
