@@ -177,8 +177,27 @@ FONT_DIRS = [
     if p
 ]
 
-# Signing: PAdES B-LT by default; B-LTA (archival timestamp, renewable) when set.
+# Signing: PAdES B-LT by default; B-LTA (archival timestamp, renewable) when set. With no key
+# configured, a demo PKI (CA, seal certificate, local timestamp authority) is generated in
+# DATA_DIR/pki on first use. See docs/signing.md.
 SIGNATURE_LTA = env_bool("SEALPOST_SIGNATURE_LTA", False)
+SIGNING_PKCS12 = env("SEALPOST_SIGNING_PKCS12")
+SIGNING_PKCS12_PASSWORD = env("SEALPOST_SIGNING_PKCS12_PASSWORD", "")
+PKCS11_MODULE = env("SEALPOST_PKCS11_MODULE")
+PKCS11_TOKEN_LABEL = env("SEALPOST_PKCS11_TOKEN_LABEL")
+PKCS11_KEY_LABEL = env("SEALPOST_PKCS11_KEY_LABEL")
+PKCS11_CERT_LABEL = env("SEALPOST_PKCS11_CERT_LABEL")
+PKCS11_PIN = env("SEALPOST_PKCS11_PIN")
+TSA_URL = env("SEALPOST_TSA_URL")
+TRUST_ROOTS = env("SEALPOST_TRUST_ROOTS")
+
+# Documents: the grading scale printed on transcripts (JSON; see docs/documents.md), the seal
+# text and an optional logo.
+GPA_SCALE_FILE = env("SEALPOST_GPA_SCALE_FILE")
+SEAL_TEXT_ZH = env("SEALPOST_SEAL_TEXT_ZH", INSTITUTION_NAME_ZH + "註冊組")
+SEAL_TEXT_EN = env("SEALPOST_SEAL_TEXT_EN", "Office of the Registrar, " + INSTITUTION_NAME_EN)
+INSTITUTION_LOGO = env("SEALPOST_INSTITUTION_LOGO")
+VERIFY_MAX_UPLOAD = env_int("SEALPOST_VERIFY_MAX_UPLOAD", 20 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,
