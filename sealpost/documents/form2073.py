@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -90,6 +91,10 @@ def _in(language, fn, *args):
         return str(fn(*args))
 
 
+_lock = threading.Lock()  # a typst.Compiler serves one thread at a time
+
+
 def render(order) -> bytes:
     data = json.dumps(form_data(order), ensure_ascii=False)
-    return _compiler().compile(sys_inputs={"data": data})
+    with _lock:
+        return _compiler().compile(sys_inputs={"data": data})
