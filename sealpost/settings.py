@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "sealpost.portal",
     "sealpost.desk",
     "sealpost.api",
+    "sealpost.verify",
     "sealpost.demo",
 ]
 
@@ -205,7 +206,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("SEALPOST_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # pyHanko logs a traceback for every untrusted or tampered file it is asked to check;
+        # the verification answer already says so.
+        "pyhanko": {"level": "ERROR"},
+        "pyhanko_certvalidator": {"level": "ERROR"},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
