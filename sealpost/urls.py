@@ -6,5 +6,7 @@ urlpatterns = [
     path("accounts/", include("sealpost.accounts.urls")),
     path("desk/", include("sealpost.desk.urls")),
     path("api/v1/", include("sealpost.api.urls")),
+    path("verify/", include("sealpost.verify.urls")),
+    path("pki/", include("sealpost.documents.urls")),
     path("", include("sealpost.portal.urls")),
 ]

@@ -7,6 +7,7 @@ from ninja.renderers import JSONRenderer
 from sealpost.api import errors
 from sealpost.api.auth import BearerToken
 from sealpost.api.orders import router as orders_router
+from sealpost.api.verify import router as verify_router
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -30,3 +31,4 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("", orders_router)
+api.add_router("", verify_router)

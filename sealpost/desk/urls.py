@@ -10,4 +10,6 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/form-2-07-3.pdf", views.order_form_pdf, name="order_form_pdf"),
     path("orders/<str:number>/scan", views.scanned_form, name="scanned_form"),
+    path("orders/<str:number>/documents/<str:code>.pdf", views.document_download, name="document_download"),
+    path("orders/<str:number>/documents/<str:code>/revoke/", views.document_revoke, name="document_revoke"),
 ]

@@ -13,11 +13,14 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from sealpost.accounts.models import Role
 from sealpost.orders import services
 from sealpost.orders.forms import DeskOrderForm, recipient_formset_class
 from sealpost.orders.models import ApplicantType, Channel, Order, Status
+from sealpost.documents import services as document_services
+from sealpost.documents.models import Document, normalise_code
 from sealpost.documents.types import DocumentType
 from sealpost.portal.views import PREFIX, fee_context, pdf_response, rows_changed
 
@@ -72,7 +75,42 @@ def order_list(request):
 @staff_required()
 def order_detail(request, number):
     order = get_object_or_404(Order.objects.select_related("student", "applicant", "created_by"), number=number.upper())
-    return render(request, "desk/order_detail.html", {"order": order, "holds": order.student.active_holds()})
+    return render(request, "desk/order_detail.html", {
+        "order": order, "holds": order.student.active_holds(),
+        "issued_documents": order.issued_documents.select_related("revoked_by").all(),
+        "can_revoke": request.user.role == Role.OFFICER,
+    })
+
+
+def order_document(number, code) -> Document:
+    document = Document.objects.filter(order__number=number.upper(), verification_code=normalise_code(code)).first()
+    if document is None:
+        raise Http404
+    return document
+
+
+@staff_required()
+def document_download(request, number, code):
+    """The signed file, for staff: also after revocation, as the record of what was issued."""
+    document = order_document(number, code)
+    current = document.current_file
+    if current is None:
+        raise Http404
+    return pdf_response(current.read(), f"{document.document_type}-{document.language}-{document.verification_code}.pdf")
+
+
+@require_POST
+@staff_required({Role.OFFICER})
+def document_revoke(request, number, code):
+    document = order_document(number, code)
+    try:
+        document_services.revoke(document, request.user, request.POST.get("reason", ""))
+    except document_services.IssueError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Document %(code)s has been revoked: it fails verification and can no longer be downloaded.") % {
+            "code": document.verification_code})
+    return redirect("desk:order", number=document.order.number)
 
 
 @staff_required(KEYING_ROLES)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("orders/<str:number>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<str:number>/recipients/<int:position>/", views.recipient_correct, name="recipient_correct"),
     path("orders/<str:number>/form-2-07-3.pdf", views.order_form_pdf, name="order_form_pdf"),
+    path("orders/<str:number>/documents/<str:code>.pdf", views.document_download, name="document_download"),
 ]

@@ -210,7 +210,23 @@ def order_detail(request, number):
         "order": order,
         "can_cancel": services.can_cancel(order),
         "can_correct": services.can_correct_recipients(order),
+        "issued_documents": order.issued_documents.all(),
     })
+
+
+@applicant_required
+def document_download(request, number, code):
+    """One of the applicant's issued documents; 410 Gone once it is revoked."""
+    from sealpost.documents.models import normalise_code
+
+    order = applicant_order(request, number)
+    document = order.issued_documents.filter(verification_code=normalise_code(code)).first()
+    if document is None or document.current_file is None:
+        raise Http404
+    if document.is_revoked:
+        return render(request, "verify/gone.html", {
+            "document": document, "back_url": reverse("portal:order", args=[order.number])}, status=410)
+    return pdf_response(document.current_file.read(), f"{document.document_type}-{document.language}-{document.verification_code}.pdf")
 
 
 @require_POST

@@ -1,0 +1,100 @@
+"""The public verification pages: no sign-in, no personal data beyond the holder's masked name.
+
+    /verify/                 the three ways in: upload a file, check a file without uploading it
+                             (static/sealpost/verify.js hashes it in the browser), type a code
+    /verify/<code>/          the answer for a verification code (what the QR code opens)
+    /verify/hash/<sha256>/   the answer for a file's SHA-256 (the in-browser check)
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from sealpost.documents import verification
+from sealpost.documents.models import normalise_code
+from sealpost.verify.uploads import read_upload
+
+
+def is_demo() -> bool:
+    """Whether documents are signed by the generated demo PKI (the embedded default)."""
+    try:
+        from sealpost.documents import signing
+
+        return bool(signing.is_demo())
+    except Exception:  # noqa: BLE001 - the page must answer even if signing is misconfigured
+        return False
+
+
+def institution_name() -> str:
+    zh = (get_language() or "").startswith("zh")
+    return settings.INSTITUTION_NAME_ZH if zh else settings.INSTITUTION_NAME_EN
+
+
+def _form_context(**extra) -> dict:
+    return {
+        "max_megabytes": f"{verification.max_upload() / (1024 * 1024):g}",
+        "max_bytes": verification.max_upload(),
+        "hash_url": reverse("verify:hash", args=["0" * 64]),
+        "signing_demo": is_demo(),
+        **extra,
+    }
+
+
+# Uploading a file changes nothing and needs no account, so the form carries no CSRF token; being
+# exempt also keeps the CSRF check from reading the body before its size is limited (uploads.py).
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def index(request):
+    if request.method == "POST":
+        try:
+            data = read_upload(request, "file")
+        except verification.TooLarge as too_large:
+            return render(request, "verify/index.html", _form_context(file_error=str(too_large)), status=413)
+        if not data:
+            return render(request, "verify/index.html", _form_context(file_error=_("Choose the PDF file to check.")), status=400)
+        return result(request, verification.check_pdf(data))
+
+    code = request.GET.get("code")
+    if code is not None:
+        normalised = normalise_code(code)
+        if normalised:
+            return redirect("verify:code", code=normalised)
+        return render(request, "verify/index.html", _form_context(
+            code=code[:40], code_error=_("A verification code has 16 letters and digits, printed as XXXX-XXXX-XXXX-XXXX."),
+        ))
+    return render(request, "verify/index.html", _form_context())
+
+
+def by_code(request, code):
+    normalised = normalise_code(code)
+    if normalised and normalised != code:
+        return redirect("verify:code", code=normalised)  # one address per document
+    return result(request, verification.check_code(code))
+
+
+def by_hash(request, sha256):
+    if sha256.lower() != sha256 and verification.SHA256_RE.match(sha256.lower()):
+        return redirect("verify:hash", sha256=sha256.lower())
+    return result(request, verification.check_hash(sha256))
+
+
+def result(request, verdict: verification.Verdict):
+    document = verdict.document
+    context = {
+        "verdict": verdict,
+        "document": document,
+        "check": verdict.check,
+        "issuer": institution_name(),
+        "holder": verification.masked_holder(document) if document else "",
+        "signing_demo": is_demo(),
+    }
+    response = render(request, "verify/result.html", context)
+    response["Cache-Control"] = "no-store"  # a revocation must show at once
+    response["X-Robots-Tag"] = "noindex"
+    return response
