@@ -9,6 +9,7 @@ LABELS = {
     "wes_conflict": _("Different WES reference numbers found"),
     "unsupported_characters": _("Name contains characters the documents cannot print"),
     "issued": _("Documents issued and signed"),
+    "demo_paid": _("Marked paid by the demonstration set-up"),
     "document_revoked": _("Document revoked"),
 }
 

@@ -24,6 +24,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         create_demo_school()
         covered_codepoints()  # read the fonts once now rather than on the first order
+        sample = issued_sample()
         url = settings.BASE_URL
         parts = urlsplit(url)
         style = self.style
@@ -36,8 +37,33 @@ class Command(BaseCommand):
         for role, email, password, student_number in demo_logins():
             extra = f"  (student {student_number})" if student_number else ""
             self.stdout.write(f"  {role:<10} {email:<32} {password}{extra}")
-        self.stdout.write("")
+        if sample:
+            self.stdout.write(style.MIGRATE_HEADING("A signed demo document to verify:"))
+            self.stdout.write(f"  {url}/verify/{sample.verification_code}/")
+            self.stdout.write("")
         if no_serve:
             return
         addrport = f"{parts.hostname or '127.0.0.1'}:{parts.port or 8000}"
         call_command("runserver", addrport, use_reloader=False, use_threading=True)
+
+
+def issued_sample():
+    """One issued document in the demo school, so that verification has something to show.
+    Payments arrive with a later part of sealpost; until then the demo alumnus's first order
+    is marked paid here, and says so in its history."""
+    from sealpost.documents.models import Document
+    from sealpost.documents.services import issue_order
+    from sealpost.orders.models import Order, Status
+    from sealpost.orders.services import record
+    from sealpost.records.demo import APPLICANT_EMAILS
+
+    document = Document.objects.order_by("id").first()
+    if document:
+        return document
+    order = Order.objects.filter(applicant__email=APPLICANT_EMAILS[0], status=Status.SUBMITTED).order_by("id").first()
+    if order is None or order.student.active_holds().exists():
+        return None
+    order.status = Status.PAID
+    order.save(update_fields=["status", "updated_at"])
+    record(order, "demo_paid", None, from_status=Status.SUBMITTED, to_status=Status.PAID)
+    return issue_order(order)[0]
