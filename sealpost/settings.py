@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "sealpost.api",
     "sealpost.verify",
     "sealpost.demo",
+    "sealpost.workdays",
 ]
 
 MIDDLEWARE = [

@@ -75,6 +75,17 @@ class Order(models.Model):
     # Characters of the Chinese name that no document font can draw (staff must resolve).
     unsupported_characters = models.CharField(max_length=50, blank=True)
     total = models.PositiveIntegerField(default=0)
+    # Deadlines in business days (sealpost.orders.deadlines): the payment notice is due one
+    # business day after submission, dispatch three after payment, and the WES confirmation is
+    # followed up two after upload. Kept on the order so the desk can sort by them.
+    payment_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    wes_uploaded_at = models.DateTimeField(null=True, blank=True)
+    payment_notice_due = models.DateField(null=True, blank=True)
+    dispatch_due = models.DateField(null=True, blank=True)
+    wes_followup_due = models.DateField(null=True, blank=True)
+    next_deadline = models.DateField(null=True, blank=True, db_index=True)
     scanned_form = models.FileField(upload_to="forms/%Y/%m/", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

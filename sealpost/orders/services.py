@@ -130,11 +130,48 @@ def place_order(*, student, draft: Draft, applicant=None, actor=None, channel=Ch
         [FeeLine(order=order, kind=l.kind, code=l.code, language=l.language, quantity=l.quantity,
                  unit_amount=l.unit_amount, amount=l.amount) for l in result.lines]
     )
+    from sealpost.orders import deadlines
+
+    deadlines.update(order)
+    order.save()
     record(order, "submitted", actor, to_status=Status.SUBMITTED, channel=channel)
     if result.wes_conflict:
         record(order, "wes_conflict", None, references=result.wes_conflict)
     if result.unsupported_characters:
         record(order, "unsupported_characters", None, characters="".join(result.unsupported_characters))
+    return order
+
+
+# The life of an order (DESIGN.md). Every change of status goes through transition().
+TRANSITIONS = {
+    Status.SUBMITTED: {Status.UNDER_REVIEW, Status.AWAITING_PAYMENT, Status.PAID, Status.REJECTED, Status.CANCELLED},
+    Status.UNDER_REVIEW: {Status.AWAITING_PAYMENT, Status.PAID, Status.REJECTED, Status.CANCELLED},
+    Status.AWAITING_PAYMENT: {Status.PAID, Status.CANCELLED, Status.REJECTED},
+    Status.PAID: {Status.ISSUED, Status.REFUNDED},
+    Status.ISSUED: {Status.DELIVERED, Status.COMPLETED},
+    Status.DELIVERED: {Status.COMPLETED},
+    Status.COMPLETED: set(),
+    Status.REJECTED: set(),
+    Status.CANCELLED: set(),
+    Status.REFUNDED: set(),
+}
+
+
+def transition(order: Order, to_status: str, actor=None, *, kind: str = "", **details) -> Order:
+    """Move an order to another status, record who did it, and bring its deadlines up to date.
+    Call inside a transaction; the order row is locked for the change."""
+    from sealpost.orders import deadlines
+
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if to_status not in TRANSITIONS[Status(locked.status)]:
+        raise OrderError(_("Order %(number)s cannot go from %(from)s to %(to)s.") % {
+            "number": locked.number, "from": locked.get_status_display(), "to": Status(to_status).label})
+    previous = locked.status
+    locked.status = to_status
+    deadlines.update(locked)
+    locked.save()
+    record(locked, kind or to_status, actor, from_status=previous, to_status=to_status, **details)
+    order.__dict__.update({f.attname: getattr(locked, f.attname) for f in Order._meta.concrete_fields})
     return order
 
 
@@ -152,14 +189,9 @@ def can_correct_recipients(order: Order) -> bool:
 
 @transaction.atomic
 def cancel_order(order: Order, actor, reason: str = "") -> Order:
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    if not can_cancel(order):
+    if not can_cancel(Order.objects.select_for_update().get(pk=order.pk)):
         raise OrderError(_("This order can no longer be cancelled: it has been paid or closed."))
-    previous = order.status
-    order.status = Status.CANCELLED
-    order.save(update_fields=["status", "updated_at"])
-    record(order, "cancelled", actor, from_status=previous, to_status=Status.CANCELLED, reason=reason)
-    return order
+    return transition(order, Status.CANCELLED, actor, kind="cancelled", reason=reason)
 
 
 @transaction.atomic
