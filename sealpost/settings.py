@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "sealpost.verify",
     "sealpost.demo",
     "sealpost.workdays",
+    "sealpost.payments",
+    "sealpost.audit",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,10 @@ from django.views.i18n import set_language
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("sealpost.accounts.urls")),
+    path("desk/calendar/", include("sealpost.workdays.urls")),
+    path("desk/audit/", include("sealpost.audit.urls")),
     path("desk/", include("sealpost.desk.urls")),
+    path("payments/", include("sealpost.payments.urls")),
     path("api/v1/", include("sealpost.api.urls")),
     path("verify/", include("sealpost.verify.urls")),
     path("pki/", include("sealpost.documents.urls")),
