@@ -18,6 +18,15 @@ from sealpost.verify.tests.forgery import (  # noqa: F401 - fixtures
 # --- the answers -------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The reasons are read in English here; the catalog test covers the Chinese."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def test_the_file_as_issued_is_valid(document, issued_pdf):
     verdict = verification.check_pdf(issued_pdf)
     assert verdict.status == "valid"
