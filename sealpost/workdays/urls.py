@@ -1,2 +1,10 @@
+from django.urls import path
+
+from sealpost.workdays import views
+
 app_name = "workdays"
-urlpatterns = []
+
+urlpatterns = [
+    path("", views.calendar, name="calendar"),
+    path("<str:date>/remove/", views.remove, name="remove"),
+]
