@@ -181,6 +181,17 @@ FONT_DIRS = [
     if p
 ]
 
+# Payments (docs/payments.md). Online payment through ECPay appears when the three keys are set.
+ECPAY_MERCHANT_ID = env("SEALPOST_ECPAY_MERCHANT_ID")
+ECPAY_HASH_KEY = env("SEALPOST_ECPAY_HASH_KEY")
+ECPAY_HASH_IV = env("SEALPOST_ECPAY_HASH_IV")
+ECPAY_URL = env("SEALPOST_ECPAY_URL", "https://payment-stage.ecpay.com.tw/Cashier/AioCheckOut/V5")
+PAYMENT_DUE_DAYS = env_int("SEALPOST_PAYMENT_DUE_DAYS", 5)
+VIRTUAL_ACCOUNT_PREFIX = env("SEALPOST_VIRTUAL_ACCOUNT_PREFIX", "9999")
+VIRTUAL_ACCOUNT_BANK = env("SEALPOST_VIRTUAL_ACCOUNT_BANK", "")
+# Document types whose issuance waits for an officer's approval after payment.
+APPROVAL_REQUIRED_FOR = {t.strip() for t in env("SEALPOST_APPROVAL_REQUIRED_FOR", "").split(",") if t.strip()}
+
 # Signing: PAdES B-LT by default; B-LTA (archival timestamp, renewable) when set. With no key
 # configured, a demo PKI (CA, seal certificate, local timestamp authority) is generated in
 # DATA_DIR/pki on first use. See docs/signing.md.

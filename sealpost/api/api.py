@@ -32,3 +32,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", orders_router)
 api.add_router("", verify_router)
+api.add_router("", "sealpost.api.payments.router")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from sealpost.documents import storage
 from sealpost.documents.models import Document, DocumentFile
 from sealpost.orders.models import Order, Status
-from sealpost.orders.services import record
+from sealpost.orders.services import record, transition
 
 
 class IssueError(Exception):
@@ -62,12 +62,8 @@ def issue_order(order: Order, actor=None, *, now=None) -> list[Document]:
             document = Document.objects.get(order=order, document_type=wanted.document_type, language=wanted.language)
         documents.append(document)
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        if locked.status == Status.PAID:
-            locked.status = Status.ISSUED
-            locked.save(update_fields=["status", "updated_at"])
-            record(locked, "issued", actor, from_status=Status.PAID, to_status=Status.ISSUED,
-                   documents=[d.verification_code for d in documents])
+        if Order.objects.select_for_update().get(pk=order.pk).status == Status.PAID:
+            transition(order, Status.ISSUED, actor, kind="issued", documents=[d.verification_code for d in documents])
     return documents
 
 

@@ -9,7 +9,17 @@ LABELS = {
     "wes_conflict": _("Different WES reference numbers found"),
     "unsupported_characters": _("Name contains characters the documents cannot print"),
     "issued": _("Documents issued and signed"),
-    "demo_paid": _("Marked paid by the demonstration set-up"),
+    "payment_notice_sent": _("Payment notice sent"),
+    "hold_released": _("Hold on the student record released"),
+    "paid": _("Payment received"),
+    "awaiting_approval": _("Paid; waiting for an officer's approval"),
+    "approved": _("Issuance approved"),
+    "issue_blocked": _("Documents could not be issued"),
+    "refunded": _("Refunded"),
+    "refund_recorded": _("Refund recorded"),
+    "ecpay_not_paid": _("ECPay: not paid"),
+    "ecpay_simulated_ignored": _("ECPay: simulated payment ignored"),
+    "payment_refused": _("Payment received for an order that cannot take one: refund it"),
     "document_revoked": _("Document revoked"),
 }
 

@@ -83,10 +83,12 @@ def review(draft: Draft) -> Review:
 
 
 def record(order: Order, kind: str, actor=None, *, from_status: str = "", to_status: str = "", **details) -> OrderEvent:
-    return OrderEvent.objects.create(
+    from sealpost.audit.services import record_order_event  # here: the audit app reads orders
+
+    return record_order_event(OrderEvent.objects.create(
         order=order, kind=kind, actor=actor if getattr(actor, "pk", None) else None,
         from_status=from_status, to_status=to_status, details=details,
-    )
+    ))
 
 
 @transaction.atomic

@@ -14,11 +14,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sealpost.audit import services as audit
 from sealpost.orders import fees, services
 from sealpost.orders.forms import DOCUMENT_CHOICES, DOCUMENTS_FOR_STATUS, OrderForm, recipient_formset_class
-from sealpost.orders.models import ApplicantType, Order
+from sealpost.orders.models import ApplicantType, Order, Status
 from sealpost.orders.validation import passport_hint
 from sealpost.records.models import StudentStatus
+
+# The statuses in which a hold on the student's record keeps the order from being issued.
+ON_HOLD_STATUSES = {Status.SUBMITTED, Status.UNDER_REVIEW, Status.AWAITING_PAYMENT, Status.PAID}
 
 DRAFT_KEY = "order_draft"
 PREFIX = "recipients"
@@ -206,8 +210,12 @@ def order_confirm(request):
 @applicant_required
 def order_detail(request, number):
     order = applicant_order(request, number)
+    # A hold on the record stops the order before issuance: say so, with whom to contact; the
+    # hold's reference and dates are the registrar's business.
+    holds = order.student.active_holds().only("reason", "office") if order.status in ON_HOLD_STATUSES else []
     return render(request, "portal/order_detail.html", {
         "order": order,
+        "holds": holds,
         "can_cancel": services.can_cancel(order),
         "can_correct": services.can_correct_recipients(order),
         "issued_documents": order.issued_documents.all(),
@@ -226,6 +234,7 @@ def document_download(request, number, code):
     if document.is_revoked:
         return render(request, "verify/gone.html", {
             "document": document, "back_url": reverse("portal:order", args=[order.number])}, status=410)
+    audit.document_downloaded(document, actor=request.user, via="portal")
     return pdf_response(document.current_file.read(), f"{document.document_type}-{document.language}-{document.verification_code}.pdf")
 
 

@@ -48,13 +48,12 @@ class Command(BaseCommand):
 
 
 def issued_sample():
-    """One issued document in the demo school, so that verification has something to show.
-    Payments arrive with a later part of sealpost; until then the demo alumnus's first order
-    is marked paid here, and says so in its history."""
+    """One issued document in the demo school, so that verification has something to show:
+    the demo alumnus's first order, paid with the demonstration method on first start."""
     from sealpost.documents.models import Document
-    from sealpost.documents.services import issue_order
     from sealpost.orders.models import Order, Status
-    from sealpost.orders.services import record
+    from sealpost.payments.models import Method
+    from sealpost.payments.services import record_payment
     from sealpost.records.demo import APPLICANT_EMAILS
 
     document = Document.objects.order_by("id").first()
@@ -63,7 +62,5 @@ def issued_sample():
     order = Order.objects.filter(applicant__email=APPLICANT_EMAILS[0], status=Status.SUBMITTED).order_by("id").first()
     if order is None or order.student.active_holds().exists():
         return None
-    order.status = Status.PAID
-    order.save(update_fields=["status", "updated_at"])
-    record(order, "demo_paid", None, from_status=Status.SUBMITTED, to_status=Status.PAID)
-    return issue_order(order)[0]
+    record_payment(order, order.total, Method.DEMO, f"DEMO-{order.number}")  # issues the documents
+    return Document.objects.filter(order=order).order_by("id").first()
