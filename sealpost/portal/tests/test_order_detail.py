@@ -75,3 +75,9 @@ def test_another_applicant_never_reaches_the_order(other_client, order, method, 
 
 def test_another_applicants_list_does_not_show_it(other_client, order):
     assert order.number not in other_client.get("/orders/").content.decode()
+
+
+def test_order_page_shows_when_the_payment_notice_is_expected(applicant_client, order):
+    page = applicant_client.get(f"/orders/{order.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Payment notice · expected by" in page
+    assert order.next_deadline.isoformat() in page
