@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "sealpost.workdays",
     "sealpost.payments",
     "sealpost.audit",
+    "sealpost.delivery",
 ]
 
 MIDDLEWARE = [

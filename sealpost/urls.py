@@ -8,6 +8,7 @@ urlpatterns = [
     path("desk/audit/", include("sealpost.audit.urls")),
     path("desk/", include("sealpost.desk.urls")),
     path("payments/", include("sealpost.payments.urls")),
+    path("d/", include("sealpost.delivery.urls")),
     path("api/v1/", include("sealpost.api.urls")),
     path("verify/", include("sealpost.verify.urls")),
     path("pki/", include("sealpost.documents.urls")),
