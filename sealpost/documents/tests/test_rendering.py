@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from sealpost.documents import fonts, rendering
@@ -192,7 +193,7 @@ def test_transcript_data_averages_gpa_and_credits(make_student):
     assert data["transcript"]["cumulative"] == {"credits_attempted": 6, "credits_earned": 4, "average": 80.2, "gpa": 2.58}
     assert data["transcript"]["grading_scale"]["grades"][0] == {"letter": "A+", "min": 90, "max": 100, "points": 4.3}
     assert data["holder"]["name_en"] == "CHEN, TA-WEI"
-    assert data["verification"] == {"code": CODE, "url": f"http://127.0.0.1:8000/verify/{CODE}/"}
+    assert data["verification"] == {"code": CODE, "url": f"{settings.BASE_URL}/verify/{CODE}/"}
     assert data["issued_at"] == ISSUED.isoformat() and data["demo"] is False
 
 
