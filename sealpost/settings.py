@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "sealpost.payments",
     "sealpost.audit",
     "sealpost.delivery",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +160,33 @@ DEFAULT_FROM_EMAIL = MAIL_FROM
 SERVER_EMAIL = MAIL_FROM
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = DATA_DIR / "mailbox"
+EMAIL_TIMEOUT = 30
+# SEALPOST_SMTP_URL: smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465.
+if env("SEALPOST_SMTP_URL"):
+    from urllib.parse import unquote, urlsplit
+
+    _smtp = urlsplit(env("SEALPOST_SMTP_URL"))
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _smtp.hostname or "localhost"
+    EMAIL_USE_SSL = _smtp.scheme == "smtps"
+    EMAIL_USE_TLS = _smtp.scheme == "smtp" and _smtp.port not in (None, 25)
+    EMAIL_PORT = _smtp.port or (465 if EMAIL_USE_SSL else 25)
+    EMAIL_HOST_USER = unquote(_smtp.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
+
+# Background tasks (docs/delivery.md): the database queue by default; SEALPOST_TASKS_BACKEND=rq
+# with SEALPOST_REDIS_URL uses Redis through django-tasks-rq instead.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+if env("SEALPOST_TASKS_BACKEND") == "rq":
+    INSTALLED_APPS += ["django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    RQ_QUEUES = {"default": {"URL": env("SEALPOST_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+
+# Delivery links to recipients: valid for DELIVERY_LINK_DAYS, at most DELIVERY_DOWNLOAD_LIMIT
+# downloads; a failed e-mail is retried with exponential backoff up to DELIVERY_MAX_ATTEMPTS.
+DELIVERY_LINK_DAYS = env_int("SEALPOST_DELIVERY_LINK_DAYS", 30)
+DELIVERY_DOWNLOAD_LIMIT = env_int("SEALPOST_DELIVERY_DOWNLOAD_LIMIT", 10)
+DELIVERY_MAX_ATTEMPTS = env_int("SEALPOST_DELIVERY_MAX_ATTEMPTS", 8)
 
 # Institution shown on pages, e-mails and documents.
 INSTITUTION_NAME_ZH = env("SEALPOST_INSTITUTION_NAME_ZH", "國立示範大學")

@@ -1,2 +1,10 @@
+from django.urls import path
+
+from sealpost.delivery import views
+
 app_name = "delivery"
-urlpatterns = []
+urlpatterns = [
+    path("<str:token>/", views.link, name="link"),
+    path("<str:token>/<str:code>.pdf", views.download, name="download"),
+    path("resend/<int:pk>/", views.resend, name="resend"),
+]

@@ -64,6 +64,11 @@ def issue_order(order: Order, actor=None, *, now=None) -> list[Document]:
     with transaction.atomic():
         if Order.objects.select_for_update().get(pk=order.pk).status == Status.PAID:
             transition(order, Status.ISSUED, actor, kind="issued", documents=[d.verification_code for d in documents])
+    # Every way of issuing (payment, approval, a released hold, the command) ends here, and so
+    # does the scheduling of the e-mails to the recipients (idempotent).
+    from sealpost.delivery.services import schedule_on_commit
+
+    schedule_on_commit(order)
     return documents
 
 

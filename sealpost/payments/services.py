@@ -333,7 +333,7 @@ def issue(order: Order, actor=None):
     from sealpost.documents.services import IssueError, issue_order
 
     try:
-        return issue_order(order, actor)
+        return issue_order(order, actor)  # which also schedules the delivery
     except IssueError as error:
         record(order, "issue_blocked", actor, reason=str(error))
     except Exception as error:  # rendering, signing, storage: the payment stands, the desk retries

@@ -1,0 +1,57 @@
+"""Delivery of issued documents to recipients by e-mail, and the download links in those e-mails.
+
+The state of every delivery lives here, not in the task queue: a task only says "try delivery N
+now"; the conditional claim in services.send_delivery makes running it twice harmless."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Delivery(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey("orders.Recipient", on_delete=models.CASCADE, related_name="deliveries")
+    # A staff resend is a new delivery of the same recipient; the first one has no resend_of.
+    resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
+    message_id = models.CharField(max_length=200, unique=True)  # fixed before the first attempt
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)  # None: nothing more to try
+    lease_until = models.DateTimeField(null=True, blank=True)  # while sending; past it the sweeper takes over
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    first_downloaded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recipient__position", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient"], condition=models.Q(resend_of__isnull=True),
+                                    name="one_first_delivery_per_recipient"),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id}/{self.recipient_id}: {self.state}"
+
+    @property
+    def gave_up(self) -> bool:
+        return self.state == self.State.FAILED and self.next_attempt_at is None
+
+
+class DownloadLink(models.Model):
+    """A recipient's link. The token is HMAC(SECRET_KEY, nonce), 256 bits; only its SHA-256 is
+    looked up, so the database alone never yields a working link."""
+
+    delivery = models.OneToOneField(Delivery, on_delete=models.CASCADE, related_name="link")
+    nonce = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    max_downloads = models.PositiveIntegerField()
+    download_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,17 @@
+"""Background tasks (django-tasks). Arguments are plain ids: they survive the JSON round trip."""
+
+from django_tasks import task
+
+
+@task()
+def send_delivery_task(delivery_id: int) -> str:
+    from sealpost.delivery.services import send_delivery
+
+    return send_delivery(delivery_id)
+
+
+@task()
+def sweep_task() -> int:
+    from sealpost.delivery.services import sweep
+
+    return sweep()
