@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: a small school, an applicant and staff."""
 
 import datetime
+import os
 
 import pytest
 
@@ -84,3 +85,44 @@ def clerk(make_user):
 def clerk_client(client, clerk):
     client.force_login(clerk)
     return client
+
+
+CHROMIUM = os.environ.get("SEALPOST_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The system Chromium, driven by Playwright (browser tests are marked `browser`)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install the chromium package or set SEALPOST_CHROMIUM")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            # Without the background-networking flags Chromium keeps calling out to a closed network.
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def signed_in_page(browser, live_server, client):
+    """A new browser page signed in as ``user`` (a session cookie), in the given language."""
+    from django.conf import settings
+
+    def open_page(user, language="en"):
+        client.force_login(user)
+        context = browser.new_context(locale="en-US" if language == "en" else "zh-TW")
+        host = live_server.url.split("://", 1)[1].split(":")[0]
+        context.add_cookies([
+            {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+             "domain": host, "path": "/"},
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "domain": host, "path": "/"},
+        ])
+        return context.new_page()
+
+    return open_page

@@ -2,10 +2,8 @@
 the late orders first, ticks two, sends their payment notices in one go, and sees the summary and
 the orders' new status."""
 
-import os
 
 import pytest
-from django.conf import settings
 from django.core import mail
 
 from sealpost.desk.tests.helpers import days, place, set_fields
@@ -13,46 +11,20 @@ from sealpost.orders.models import Status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("SEALPOST_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install the chromium package or set SEALPOST_CHROMIUM")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
 
 
-def signed_in_page(browser, live_server, client, user, language="en"):
-    client.force_login(user)
-    context = browser.new_context(locale="en-US" if language == "en" else "zh-TW")
-    host = live_server.url.split("://", 1)[1].split(":")[0]
-    context.add_cookies([
-        {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-         "domain": host, "path": "/"},
-        {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "domain": host, "path": "/"},
-    ])
-    return context.new_page()
 
 
-def test_queue_and_bulk_payment_notice(browser, live_server, client, clerk, student):
+def test_queue_and_bulk_payment_notice(signed_in_page, live_server, clerk, student):
     # Placed oldest first in the opposite order of their deadlines.
     upcoming = set_fields(place(student, email="upcoming@example.com"), next_deadline=days(4))
     today = set_fields(place(student, email="today@example.com"), next_deadline=days(0))
     late = set_fields(place(student, email="late@example.com"), next_deadline=days(-2))
     later_late = set_fields(place(student, email="later-late@example.com"), next_deadline=days(-1))
 
-    page = signed_in_page(browser, live_server, client, clerk)
+    page = signed_in_page(clerk)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server.url}/desk/")

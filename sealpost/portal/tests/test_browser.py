@@ -1,45 +1,17 @@
 """Placing an order in a real browser (the system Chromium through Playwright), once in
 English and once in Chinese, with four recipients added through the page's script."""
 
-import os
 
 import pytest
-from django.conf import settings
 
 from sealpost.orders.models import Order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("SEALPOST_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install the chromium package or set SEALPOST_CHROMIUM")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
 
 
-def signed_in_page(browser, live_server, client, user, language):
-    client.force_login(user)
-    context = browser.new_context(locale="en-US" if language == "en" else "zh-TW")
-    host = live_server.url.split("://", 1)[1].split(":")[0]
-    context.add_cookies([
-        {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-         "domain": host, "path": "/"},
-        {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "domain": host, "path": "/"},
-    ])
-    return context.new_page()
 
 
 RECIPIENTS = [
@@ -51,8 +23,8 @@ RECIPIENTS = [
 
 
 @pytest.mark.parametrize("language, expect_text", [("en", "Check your order"), ("zh-hant", "送出前請確認")])
-def test_place_order_with_four_recipients(browser, live_server, client, applicant, language, expect_text):
-    page = signed_in_page(browser, live_server, client, applicant, language)
+def test_place_order_with_four_recipients(signed_in_page, live_server, applicant, language, expect_text):
+    page = signed_in_page(applicant, language)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server.url}/orders/new/")

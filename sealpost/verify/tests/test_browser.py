@@ -2,7 +2,6 @@
 checked without being uploaded, by the SHA-256 the page computes with Web Crypto."""
 
 import hashlib
-import os
 
 import pytest
 
@@ -10,24 +9,8 @@ from .forgery import change_byte
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("SEALPOST_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install the chromium package or set SEALPOST_CHROMIUM")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
 
 
 def open_page(browser, live_server, **context):
