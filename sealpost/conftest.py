@@ -90,9 +90,11 @@ def clerk_client(client, clerk):
 CHROMIUM = os.environ.get("SEALPOST_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """The system Chromium, driven by Playwright (browser tests are marked `browser`)."""
+    """The system Chromium, driven by Playwright (browser tests are marked `browser`). Per
+    module, not per session: Playwright's sync API keeps an event loop running in the main
+    thread while it is open, and other tests call asyncio.run()."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: install the chromium package or set SEALPOST_CHROMIUM")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -158,7 +158,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 MAIL_FROM = env("SEALPOST_MAIL_FROM", "registrar@sealpost.localhost")
 DEFAULT_FROM_EMAIL = MAIL_FROM
 SERVER_EMAIL = MAIL_FROM
-EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_BACKEND = "sealpost.delivery.mailbox.MailboxBackend"  # one .eml per message; /mailbox/ in the demo
 EMAIL_FILE_PATH = DATA_DIR / "mailbox"
 EMAIL_TIMEOUT = 30
 # SEALPOST_SMTP_URL: smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465.

@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", include("sealpost.api.urls")),
     path("verify/", include("sealpost.verify.urls")),
     path("pki/", include("sealpost.documents.urls")),
+    path("mailbox/", include("sealpost.demo.urls")),
     path("", include("sealpost.portal.urls")),
 ]

@@ -55,3 +55,43 @@ class DownloadLink(models.Model):
     max_downloads = models.PositiveIntegerField()
     download_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class WESSubmission(models.Model):
+    """One version of an order's upload to WES over SFTP (sealpost.delivery.wes). Version 1 is
+    scheduled when a WES order is issued; a re-upload is an explicit new version. Like a
+    delivery, the state lives here and a task only says "try submission N now"."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        UPLOADING = "uploading", _("Uploading")
+        UPLOADED = "uploaded", _("Uploaded")
+        FAILED = "failed", _("Failed")
+        CONFIRMED = "confirmed", _("Confirmed by WES")
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="wes_submissions")
+    version = models.PositiveSmallIntegerField(default=1)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)  # None: nothing more to try
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    files = models.JSONField(default=list, blank=True)  # final names on the server, the manifest last
+    requested_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "version"], name="one_wes_submission_per_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id} v{self.version}: {self.state}"
+
+    @property
+    def gave_up(self) -> bool:
+        return self.state == self.State.FAILED and self.next_attempt_at is None

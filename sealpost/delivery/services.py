@@ -129,6 +129,12 @@ def schedule_on_commit(order: Order) -> None:
             schedule_delivery(Order.objects.get(pk=order_id))
         except Exception:
             log.exception("scheduling the delivery of order %s failed", order_id)
+        try:  # a WES order is also uploaded to WES over SFTP (delivery.wes_submissions)
+            from sealpost.delivery.wes_submissions import schedule_wes
+
+            schedule_wes(Order.objects.get(pk=order_id))
+        except Exception:
+            log.exception("scheduling the WES upload of order %s failed", order_id)
 
     transaction.on_commit(go)
 
@@ -218,7 +224,8 @@ def _maybe_delivered(order: Order) -> None:
 
 def sweep(now=None) -> int:
     """Enqueue again what a dead worker left in "sending" past its lease, and failed or queued
-    deliveries that are due. Answers how many were enqueued."""
+    deliveries that are due; WES uploads too (wes_submissions.sweep). Answers how many were
+    enqueued."""
     now = now or timezone.now()
     due = Delivery.objects.filter(
         Q(state=Delivery.State.SENDING, lease_until__lt=now)
@@ -227,7 +234,9 @@ def sweep(now=None) -> int:
     ids = list(due)
     for pk in ids:
         _enqueue(pk)
-    return len(ids)
+    from sealpost.delivery import wes_submissions
+
+    return len(ids) + wes_submissions.sweep(now)
 
 
 # --- what the pages show ----------------------------------------------------------------------

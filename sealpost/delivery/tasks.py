@@ -15,3 +15,10 @@ def sweep_task() -> int:
     from sealpost.delivery.services import sweep
 
     return sweep()
+
+
+@task()
+def upload_wes(submission_id: int) -> str:
+    from sealpost.delivery.wes_submissions import upload_submission
+
+    return upload_submission(submission_id)

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,10 +12,12 @@ from django.views.decorators.http import require_POST
 
 from sealpost.accounts.models import Role
 from sealpost.delivery import services
-from sealpost.delivery.models import Delivery
+from sealpost.delivery import wes_submissions
+from sealpost.delivery.models import Delivery, WESSubmission
 from sealpost.delivery.services import LinkState
 from sealpost.desk.views import staff_required
 from sealpost.documents.models import normalise_code
+from sealpost.orders.models import Order
 
 GONE = {LinkState.EXPIRED, LinkState.USED_UP}
 
@@ -77,3 +81,56 @@ def resend(request, pk):
     messages.success(request, _("The documents will be sent again to recipient %(position)s, free of charge.") % {
         "position": delivery.recipient.position})
     return redirect("desk:order", number=delivery.order.number)
+
+
+# --- WES over SFTP --------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def wes_confirm(request, number):
+    """WES confirmed receipt: recorded by a clerk or officer on any order, or by the applicant on
+    their own order (another's is a 404, as in the portal)."""
+    user = request.user
+    if user.is_staff_member:
+        if user.role not in (Role.CLERK, Role.OFFICER):
+            raise PermissionDenied
+        order = get_object_or_404(Order, number=number.upper())
+        back = redirect("desk:order", number=order.number)
+    else:
+        order = Order.objects.filter(number=number.upper(), applicant=user).first()
+        if order is None or not order.wes_reference:
+            raise Http404
+        back = redirect("portal:order", number=order.number)
+    try:
+        wes_submissions.confirm(order, user)
+    except wes_submissions.WESSubmissionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("WES's confirmation of receipt has been recorded."))
+    return back
+
+
+@require_POST
+@staff_required({Role.CLERK, Role.OFFICER})
+def wes_reupload(request, number):
+    order = get_object_or_404(Order, number=number.upper())
+    try:
+        submission = wes_submissions.reupload(order, request.user)
+    except wes_submissions.WESSubmissionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The documents will be uploaded to WES again as version %(version)s.") % {
+            "version": submission.version})
+    return redirect("desk:order", number=order.number)
+
+
+@require_POST
+@staff_required({Role.CLERK, Role.OFFICER})
+def wes_retry(request, pk):
+    submission = get_object_or_404(WESSubmission.objects.select_related("order"), pk=pk)
+    if wes_submissions.retry(submission, request.user):
+        messages.success(request, _("The upload to WES will be tried again."))
+    else:
+        messages.info(request, _("This upload had not failed."))
+    return redirect("desk:order", number=submission.order.number)

@@ -21,6 +21,12 @@ LABELS = {
     "ecpay_simulated_ignored": _("ECPay: simulated payment ignored"),
     "payment_refused": _("Payment received for an order that cannot take one: refund it"),
     "document_revoked": _("Document revoked"),
+    "wes_uploaded": _("Uploaded to WES"),
+    "wes_upload_failed": _("Upload to WES failed"),
+    "wes_host_key_refused": _("Upload to WES stopped: the server's host key was refused"),
+    "wes_reupload": _("Upload to WES again requested (new version)"),
+    "wes_retry": _("Upload to WES tried again"),
+    "wes_confirmed": _("WES confirmed receipt"),
 }
 
 

@@ -1,23 +1,36 @@
 """`sealpost demo`: the whole system on its embedded default, for a first look.
 
 Brings the database up to date, creates the demo school once, prints where to go and how to
-sign in, then serves the site.
+sign in, then starts everything the embedded default needs: a local SFTP server standing in
+for WES (asyncssh, in a thread), a background worker (a subprocess) and the web server. E-mails
+land in the mailbox folder and are read at /mailbox/.
 """
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+WES_PORT = 2222
+
 
 class Command(BaseCommand):
     help = "Run sealpost on its embedded default with demo data (what `./dev start` runs)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-serve", action="store_true", help="Prepare and print the logins, then stop.")
+        parser.add_argument("--no-serve", action="store_true",
+                            help="Prepare and print the logins, then stop (no server, no worker, no WES stand-in).")
+        parser.add_argument("--wes-port", type=int, default=WES_PORT,
+                            help=f"Port of the local WES stand-in (default {WES_PORT}; a free one if taken).")
 
-    def handle(self, *args, no_serve=False, **options):
+    def handle(self, *args, no_serve=False, wes_port=WES_PORT, **options):
         from sealpost.documents.fonts import covered_codepoints
         from sealpost.records.demo import create_demo_school, demo_logins
 
@@ -32,6 +45,7 @@ class Command(BaseCommand):
         self.stdout.write(style.SUCCESS(f"sealpost is ready at {url}/"))
         self.stdout.write(f"  Data folder: {settings.DATA_DIR}")
         self.stdout.write(f"  E-mails are written to: {settings.EMAIL_FILE_PATH}")
+        self.stdout.write(f"  Read them in the mailbox: {url}/mailbox/")
         self.stdout.write("")
         self.stdout.write(style.MIGRATE_HEADING("Demo sign-ins (password, then for staff a code from `.venv/bin/sealpost totp EMAIL`):"))
         for role, email, password, student_number in demo_logins():
@@ -43,8 +57,76 @@ class Command(BaseCommand):
             self.stdout.write("")
         if no_serve:
             return
+        server = start_wes_stand_in(wes_port)
+        if server:
+            self.stdout.write(style.MIGRATE_HEADING("WES stand-in (a local SFTP server):"))
+            self.stdout.write(f"  {os.environ['SEALPOST_WES_SFTP_URL']}")
+            self.stdout.write(f"  Files land in: {server.root / 'inbox'}  (listed at {url}/mailbox/wes/)")
+        else:
+            self.stdout.write(f"WES uploads go to {os.environ['SEALPOST_WES_SFTP_URL']} (configured).")
+        self.stdout.write("")
+        worker = subprocess.Popen([sys.executable, "-m", "sealpost", "worker"], env=os.environ.copy())
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped by a supervisor: stop the worker too
         addrport = f"{parts.hostname or '127.0.0.1'}:{parts.port or 8000}"
-        call_command("runserver", addrport, use_reloader=False, use_threading=True)
+        try:
+            call_command("runserver", addrport, use_reloader=False, use_threading=True)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+            if server:
+                server.stop()
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def wes_keys(folder: Path) -> tuple[Path, Path]:
+    """The demo's SSH keys in DATA_DIR/wes, generated once: our client key (Ed25519, whose
+    public half the stand-in accepts) and the stand-in's host key."""
+    import asyncssh
+
+    folder.mkdir(parents=True, exist_ok=True)
+    client_key, host_key = folder / "id_ed25519", folder / "host_ed25519"
+    for path in (client_key, host_key):
+        if not path.exists():
+            key = asyncssh.generate_private_key("ssh-ed25519", comment="sealpost-demo")
+            key.write_private_key(str(path))
+            os.chmod(path, 0o600)
+            key.write_public_key(str(path) + ".pub")
+    return client_key, host_key
+
+
+def start_wes_stand_in(port: int = WES_PORT):
+    """Start the local SFTP server standing in for WES and point the WES settings at it
+    (through the environment, which the worker subprocess inherits), unless the person
+    configured a WES server of their own. Answers the running server, or None."""
+    if os.environ.get("SEALPOST_WES_SFTP_URL") or getattr(settings, "WES_SFTP_URL", None):
+        return None
+    from sealpost.delivery.sftp_server import LocalSFTPServer
+
+    data = Path(settings.DATA_DIR)
+    client_key, host_key = wes_keys(data / "wes")
+    root = data / "wes-sftp"
+    (root / "inbox").mkdir(parents=True, exist_ok=True)
+    server = LocalSFTPServer(root, port if port and _port_free(port) else 0,
+                             authorized_key=Path(str(client_key) + ".pub"), host_key=host_key)
+    host, bound = server.start()
+    known_hosts = data / "wes" / "known_hosts"
+    known_hosts.write_text(server.host_key_line() + "\n")
+    os.environ["SEALPOST_WES_SFTP_URL"] = f"sftp://{server.username}@{host}:{bound}/inbox"
+    os.environ["SEALPOST_WES_SFTP_KEY"] = str(client_key)
+    os.environ["SEALPOST_WES_KNOWN_HOSTS"] = str(known_hosts)
+    return server
 
 
 def issued_sample():

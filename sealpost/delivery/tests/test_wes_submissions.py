@@ -1,0 +1,234 @@
+"""Uploading WES orders through the submissions (state, retries, host key alert, versions,
+confirmation) against the real SFTP server of test_wes_sftp."""
+
+import datetime
+import json
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from sealpost.accounts.models import Role
+from sealpost.delivery import services, wes_submissions
+from sealpost.delivery.models import WESSubmission
+from sealpost.delivery.tasks import upload_wes
+from sealpost.delivery.tests.test_wes_sftp import (  # noqa: F401 - fixtures
+    client_key, config, inbox, known_hosts, order, remote_files, server)
+from sealpost.orders import deadlines
+from sealpost.orders import services as order_services
+from sealpost.orders.models import Order, Status
+
+State = WESSubmission.State
+
+
+def shown(text: str, page) -> bool:
+    """The page (in the site's default language, Chinese) shows this message."""
+    with translation.override("zh-hant"):
+        return translation.gettext(text) in page.content.decode()
+
+
+@pytest.fixture
+def wes_settings(settings, server, client_key, known_hosts):  # noqa: F811
+    settings.WES_SFTP_URL = f"sftp://wes@127.0.0.1:{server.port}/inbox"
+    settings.WES_SFTP_KEY = str(client_key[1])
+    settings.WES_KNOWN_HOSTS = str(known_hosts)
+    settings.WES_SFTP_TIMEOUT = 5
+    settings.REGISTRAR_EMAIL = "registrar@ndu.example.edu"
+    return settings
+
+
+def schedule(order, capture):  # noqa: F811
+    with capture(execute=True):
+        services.schedule_on_commit(order)
+    return WESSubmission.objects.get(order=order)
+
+
+def run(submission):
+    return upload_wes.call(submission.pk)
+
+
+def test_issuing_a_wes_order_uploads_it(order, wes_settings, inbox, django_capture_on_commit_callbacks):  # noqa: F811
+    submission = schedule(order, django_capture_on_commit_callbacks)
+    assert (submission.version, submission.state) == (1, State.QUEUED)
+    assert wes_submissions.status(order) == "queued"
+    assert run(submission) == "uploaded"
+    submission.refresh_from_db()
+    assert submission.state == State.UPLOADED and submission.attempts == 1 and submission.uploaded_at
+    assert remote_files(inbox) == sorted(submission.files)
+    manifest = submission.files[-1]
+    assert manifest == f"1234567_{order.number}_manifest.json"
+    assert [f["name"] for f in json.loads((inbox / manifest).read_bytes())["files"]] == submission.files[:-1]
+    order.refresh_from_db()
+    assert order.wes_uploaded_at == submission.uploaded_at
+    assert order.wes_followup_due == deadlines._Counter().after(order.wes_uploaded_at, deadlines.WES_FOLLOWUP_DAYS)
+    assert order.events.filter(kind="wes_uploaded").count() == 1
+    assert wes_submissions.status(order) == "uploaded"
+
+    # Running it again (a duplicate task, the sweeper) writes nothing twice.
+    mtimes = {p.name: p.stat().st_mtime_ns for p in inbox.iterdir()}
+    assert run(submission) == "skipped"
+    assert wes_submissions.upload_submission(submission.pk) == "skipped"
+    assert {p.name: p.stat().st_mtime_ns for p in inbox.iterdir()} == mtimes
+    # Scheduling again adds nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.schedule_on_commit(order)
+    assert WESSubmission.objects.filter(order=order).count() == 1
+    assert order.events.filter(kind="wes_uploaded").count() == 1
+
+
+def test_server_down_is_retried_with_backoff(order, wes_settings, server, inbox, django_capture_on_commit_callbacks):  # noqa: F811
+    submission = schedule(order, django_capture_on_commit_callbacks)
+    server.stop()
+    before = timezone.now()
+    assert run(submission) == "failed"
+    submission.refresh_from_db()
+    assert submission.state == State.FAILED and submission.attempts == 1
+    assert "Cannot reach the WES SFTP server" in submission.last_error
+    assert before + datetime.timedelta(seconds=29) < submission.next_attempt_at < timezone.now() + datetime.timedelta(seconds=31)
+    assert run(submission) == "skipped"  # not due yet
+    assert wes_submissions.sweep() == 0
+
+    server.start()
+    later = submission.next_attempt_at + datetime.timedelta(seconds=1)
+    assert wes_submissions.sweep(now=later) == 1
+    assert services.sweep(now=later) == 2  # the e-mail sweeper: the recipient's e-mail and the upload
+    assert wes_submissions.upload_submission(submission.pk, now=later) == "uploaded"
+    submission.refresh_from_db()
+    assert submission.state == State.UPLOADED and submission.attempts == 2 and submission.last_error == ""
+    assert remote_files(inbox) == sorted(submission.files)
+
+
+def test_gives_up_after_eight_attempts(order, wes_settings, server, django_capture_on_commit_callbacks):  # noqa: F811
+    submission = schedule(order, django_capture_on_commit_callbacks)
+    server.stop()
+    WESSubmission.objects.filter(pk=submission.pk).update(attempts=7)
+    assert run(submission) == "failed"
+    submission.refresh_from_db()
+    assert submission.gave_up and submission.attempts == 8
+    assert order.events.filter(kind="wes_upload_failed").count() == 1
+    assert wes_submissions.backoff(1).total_seconds() == 30 and wes_submissions.backoff(20).total_seconds() == 3600
+
+
+def test_refused_host_key_stops_and_alerts_staff_once(order, wes_settings, server, inbox, known_hosts,  # noqa: F811
+                                                      applicant, django_capture_on_commit_callbacks):
+    submission = schedule(order, django_capture_on_commit_callbacks)
+    server.rotate_host_key()
+    mail.outbox.clear()
+    assert run(submission) == "refused"
+    submission.refresh_from_db()
+    assert submission.gave_up and "host key" in submission.last_error
+    assert remote_files(inbox) == []
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["registrar@ndu.example.edu"]
+    fingerprint = server.host_key.get_fingerprint("sha256").split(":", 1)[1]
+    assert fingerprint in mail.outbox[0].body
+    assert order.events.filter(kind="wes_host_key_refused").count() == 1
+    # No automatic retry, and the sweeper leaves it alone.
+    assert run(submission) == "skipped"
+    assert wes_submissions.sweep(now=timezone.now() + datetime.timedelta(days=1)) == 0
+    # Another order refused for the same key: no second e-mail.
+    second = WESSubmission.objects.create(order=order, version=2, next_attempt_at=timezone.now())
+    assert run(second) == "refused"
+    assert len(mail.outbox) == 1
+
+    # Staff check the key with WES, pin it and try again.
+    known_hosts.write_text(server.host_key_line() + "\n")
+    assert wes_submissions.retry(submission, None)
+    assert run(submission) == "uploaded"
+
+
+def test_not_configured_stays_queued(order, settings, django_capture_on_commit_callbacks):  # noqa: F811
+    settings.WES_SFTP_URL = ""
+    submission = schedule(order, django_capture_on_commit_callbacks)
+    assert run(submission) == "not_configured"
+    submission.refresh_from_db()
+    assert submission.state == State.QUEUED and submission.attempts == 0
+    assert "not configured" in submission.last_error
+    assert wes_submissions.sweep() == 0
+
+
+def test_reupload_is_a_new_version(order, wes_settings, inbox, clerk_client, django_capture_on_commit_callbacks):  # noqa: F811
+    first = schedule(order, django_capture_on_commit_callbacks)
+    run(first)
+    first.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=False):
+        response = clerk_client.post(reverse("delivery:wes_reupload", args=[order.number]))
+    assert response.status_code == 302
+    second = WESSubmission.objects.get(order=order, version=2)
+    assert second.state == State.QUEUED
+    assert run(second) == "uploaded"
+    second.refresh_from_db()
+    assert all("_v2." in name for name in second.files)
+    assert remote_files(inbox) == sorted(first.files + second.files) and len(second.files) == 3
+    assert order.events.filter(kind="wes_reupload").count() == 1
+    page = clerk_client.get(reverse("desk:order", args=[order.number]))
+    assert b'id="wes"' in page.content and second.files[0].encode() in page.content
+    assert b'id="wes-confirm"' in page.content and b'id="wes-reupload"' in page.content
+
+
+def test_staff_record_the_confirmation(order, wes_settings, clerk_client, make_user,  # noqa: F811
+                                       django_capture_on_commit_callbacks):
+    submission = schedule(order, django_capture_on_commit_callbacks)
+    run(submission)
+    order.refresh_from_db()
+    assert order.wes_followup_due
+    Order.objects.filter(pk=order.pk).update(status=Status.DELIVERED)  # the e-mails went out too
+    order.refresh_from_db()
+    assert deadlines.next_kind(order) == "wes_followup"
+    auditor = make_user(role=Role.AUDITOR) if hasattr(Role, "AUDITOR") else None
+    response = clerk_client.post(reverse("delivery:wes_confirm", args=[order.number]))
+    assert response.status_code == 302 and response["Location"] == reverse("desk:order", args=[order.number])
+    submission.refresh_from_db()
+    assert submission.state == State.CONFIRMED and submission.confirmed_at and submission.confirmed_by.role == Role.CLERK
+    order.refresh_from_db()
+    assert order.status == Status.COMPLETED and deadlines.next_kind(order) is None and order.next_deadline is None
+    assert order.events.filter(kind="wes_confirmed").count() == 1
+    assert wes_submissions.status(order) == "confirmed"
+    with pytest.raises(wes_submissions.WESSubmissionError):
+        wes_submissions.confirm(order, None)
+    if auditor:
+        clerk_client.force_login(auditor)
+        assert clerk_client.post(reverse("delivery:wes_reupload", args=[order.number])).status_code == 403
+
+
+def test_the_applicant_confirms_on_their_own_order_only(order, wes_settings, applicant, client, make_user,  # noqa: F811
+                                                        make_student, django_capture_on_commit_callbacks):
+    submission = schedule(order, django_capture_on_commit_callbacks)
+    url = reverse("delivery:wes_confirm", args=[order.number])
+    client.force_login(applicant)
+    page = client.get(reverse("portal:order", args=[order.number]))
+    assert shown("Your documents are queued for upload to WES.", page) and b'id="wes-confirm"' not in page.content
+    assert client.post(url).status_code == 302  # nothing uploaded yet: refused with a message
+    submission.refresh_from_db()
+    assert submission.state == State.QUEUED
+    run(submission)
+    page = client.get(reverse("portal:order", args=[order.number]))
+    assert shown("Your documents have been uploaded to WES.", page) and b'id="wes-confirm"' in page.content
+
+    other = make_user(student=make_student(), email="someone.else@example.com")
+    client.force_login(other)
+    assert client.post(url).status_code == 404
+    submission.refresh_from_db()
+    assert submission.state == State.UPLOADED
+    assert client.post(reverse("delivery:wes_reupload", args=[order.number])).status_code == 403
+
+    client.force_login(applicant)
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == reverse("portal:order", args=[order.number])
+    submission.refresh_from_db()
+    assert submission.state == State.CONFIRMED and submission.confirmed_by == applicant
+    page = client.get(reverse("portal:order", args=[order.number]))
+    assert shown("WES has confirmed receipt of your documents.", page) and b'id="wes-confirm"' not in page.content
+
+
+def test_a_non_wes_order_has_no_submission(applicant, wes_settings, django_capture_on_commit_callbacks):
+    draft = order_services.Draft(
+        applicant_type="alumnus", documents=[("transcript", "en")], name_en="CHEN, TA-WEI", name_zh="陳大偉",
+        phone="0912345678", email=applicant.email, recipients=[("admissions@school.example.org", "")])
+    plain = order_services.place_order(student=applicant.student, draft=draft, applicant=applicant)
+    assert not plain.wes_reference
+    Order.objects.filter(pk=plain.pk).update(status=Status.ISSUED)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.schedule_on_commit(plain)
+    assert wes_submissions.schedule_wes(plain) is None
+    assert not WESSubmission.objects.exists()
