@@ -20,6 +20,8 @@ def db_backend(settings, smtp):  # noqa: F811
     return smtp
 
 
+# The worker closes its database connections as a real one does: no wrapping transaction.
+@pytest.mark.django_db(transaction=True)
 def test_through_the_database_queue_and_the_worker(db_backend, issued_order, django_capture_on_commit_callbacks):  # noqa: F811
     deliver(issued_order, django_capture_on_commit_callbacks)
     assert DBTaskResult.objects.count() == 4  # enqueued on commit, nothing sent yet
@@ -32,6 +34,8 @@ def test_through_the_database_queue_and_the_worker(db_backend, issued_order, dja
     assert issued_order.status == Status.DELIVERED
 
 
+# The worker closes its database connections as a real one does: no wrapping transaction.
+@pytest.mark.django_db(transaction=True)
 def test_failure_is_retried_later_through_the_queue(db_backend, issued_order, django_capture_on_commit_callbacks):  # noqa: F811
     db_backend.stop()
     deliver(issued_order, django_capture_on_commit_callbacks)
@@ -50,6 +54,8 @@ def test_failure_is_retried_later_through_the_queue(db_backend, issued_order, dj
     assert set(db_backend.mailbox.by_message_id().values()) == {1}
 
 
+# The worker closes its database connections as a real one does: no wrapping transaction.
+@pytest.mark.django_db(transaction=True)
 def test_a_task_run_twice_sends_one_email(db_backend, issued_order, django_capture_on_commit_callbacks):  # noqa: F811
     deliver(issued_order, django_capture_on_commit_callbacks)
     delivery = Delivery.objects.get(recipient__position=2)
@@ -62,6 +68,8 @@ def test_a_task_run_twice_sends_one_email(db_backend, issued_order, django_captu
     assert len(db_backend.mailbox.messages) == 4
 
 
+# The worker closes its database connections as a real one does: no wrapping transaction.
+@pytest.mark.django_db(transaction=True)
 def test_sweeper_takes_over_work_left_by_a_dead_worker(db_backend, issued_order, django_capture_on_commit_callbacks):  # noqa: F811
     deliver(issued_order, django_capture_on_commit_callbacks)
     delivery = Delivery.objects.get(recipient__position=1)
