@@ -176,17 +176,25 @@ if env("SEALPOST_SMTP_URL"):
 
 # Background tasks (docs/delivery.md): the database queue by default; SEALPOST_TASKS_BACKEND=rq
 # with SEALPOST_REDIS_URL uses Redis through django-tasks-rq instead.
+# django-tasks-rq's backend runs on django-rq: the app to install is "django_rq" (its checks
+# require it), the queues are django-rq's RQ_QUEUES, and its workers need the job class
+# django_tasks_rq.Job (`sealpost worker` passes it; see docs/delivery.md).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-if env("SEALPOST_TASKS_BACKEND") == "rq":
-    INSTALLED_APPS += ["django_tasks_rq"]
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
-    RQ_QUEUES = {"default": {"URL": env("SEALPOST_REDIS_URL", "redis://127.0.0.1:6379/0")}}
+TASKS_BACKEND = env("SEALPOST_TASKS_BACKEND", "db")
+REDIS_URL = env("SEALPOST_REDIS_URL", "redis://127.0.0.1:6379/0")
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 
 # Delivery links to recipients: valid for DELIVERY_LINK_DAYS, at most DELIVERY_DOWNLOAD_LIMIT
 # downloads; a failed e-mail is retried with exponential backoff up to DELIVERY_MAX_ATTEMPTS.
 DELIVERY_LINK_DAYS = env_int("SEALPOST_DELIVERY_LINK_DAYS", 30)
 DELIVERY_DOWNLOAD_LIMIT = env_int("SEALPOST_DELIVERY_DOWNLOAD_LIMIT", 10)
 DELIVERY_MAX_ATTEMPTS = env_int("SEALPOST_DELIVERY_MAX_ATTEMPTS", 8)
+# How long a worker holds a delivery it is sending; past it the sweeper hands the delivery to
+# another worker (the first one is presumed dead).
+DELIVERY_LEASE_SECONDS = env_int("SEALPOST_DELIVERY_LEASE_SECONDS", 300)
 
 # Institution shown on pages, e-mails and documents.
 INSTITUTION_NAME_ZH = env("SEALPOST_INSTITUTION_NAME_ZH", "國立示範大學")

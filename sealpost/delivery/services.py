@@ -24,7 +24,12 @@ from sealpost.orders.services import record, transition
 
 log = logging.getLogger(__name__)
 
-LEASE = datetime.timedelta(minutes=5)
+LEASE = datetime.timedelta(minutes=5)  # the default of settings.DELIVERY_LEASE_SECONDS
+
+
+def lease() -> datetime.timedelta:
+    seconds = getattr(settings, "DELIVERY_LEASE_SECONDS", None)
+    return datetime.timedelta(seconds=seconds) if seconds else LEASE
 BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, 4 min … at most an hour
 BACKOFF_MAX = 3600
 DELIVERABLE = {Status.ISSUED, Status.DELIVERED, Status.COMPLETED}
@@ -155,7 +160,7 @@ def _claim(delivery_id: int, now) -> bool:
     due = Q(state__in=[Delivery.State.QUEUED, Delivery.State.FAILED], next_attempt_at__lte=now)
     stale = Q(state=Delivery.State.SENDING, lease_until__lt=now)
     return bool(Delivery.objects.filter(due | stale, pk=delivery_id).update(
-        state=Delivery.State.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1))
+        state=Delivery.State.SENDING, lease_until=now + lease(), attempts=F("attempts") + 1))
 
 
 def build_message(delivery: Delivery) -> EmailMultiAlternatives:

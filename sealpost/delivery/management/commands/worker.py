@@ -1,10 +1,17 @@
-"""`sealpost worker`: runs the django-tasks database worker, and the delivery sweeper every
-SWEEP_EVERY seconds in a thread beside it. With the Redis backend run `rqworker` instead
-(and `sealpost sweep` from cron)."""
+"""`sealpost worker`: runs the task worker of the configured backend, and the delivery sweeper
+every SWEEP_EVERY seconds in a thread beside it.
+
+- the database backend (the default): django-tasks' `db_worker`;
+- the Redis backend (SEALPOST_TASKS_BACKEND=rq): django-rq's `rqworker` with the job class
+  django-tasks-rq needs (`django_tasks_rq.Job`) and RQ's scheduler, which runs the deferred
+  retries.
+
+`--batch` sweeps once, runs what is due, then exits."""
 
 import logging
 import threading
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
@@ -13,6 +20,7 @@ from sealpost.delivery.services import sweep
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 60
+RQ_JOB_CLASS = "django_tasks_rq.Job"
 
 
 def sweeper(stop: threading.Event, every: float) -> None:
@@ -27,6 +35,25 @@ def sweeper(stop: threading.Event, every: float) -> None:
         stop.wait(every)
 
 
+def uses_rq() -> bool:
+    return settings.TASKS["default"]["BACKEND"].startswith("django_tasks_rq.")
+
+
+def run_tasks(*, batch: bool, verbosity: int) -> None:
+    if uses_rq():
+        queues = list(settings.TASKS["default"].get("QUEUES") or []) or list(getattr(settings, "RQ_QUEUES", {}))
+        # django-rq's `rqworker` command (the command object itself: found even where the
+        # settings at hand leave django_rq out of INSTALLED_APPS, as the tests' do).
+        from django_rq.management.commands.rqworker import Command as RQWorker
+
+        call_command(RQWorker(), *queues, job_class=RQ_JOB_CLASS, with_scheduler=True, burst=batch,
+                     verbosity=verbosity)
+    elif batch:
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=verbosity)
+    else:
+        call_command("db_worker", reload=False, verbosity=verbosity)
+
+
 class Command(BaseCommand):
     help = "Run the background worker (tasks and the delivery sweeper)."
 
@@ -37,12 +64,12 @@ class Command(BaseCommand):
     def handle(self, *args, batch=False, sweep_every=SWEEP_EVERY, **options):
         if batch:
             sweep()
-            call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=options["verbosity"])
+            run_tasks(batch=True, verbosity=options["verbosity"])
             return
         stop = threading.Event()
         thread = threading.Thread(target=sweeper, args=(stop, sweep_every), daemon=True, name="sweeper")
         thread.start()
         try:
-            call_command("db_worker", reload=False, verbosity=options["verbosity"])
+            run_tasks(batch=False, verbosity=options["verbosity"])
         finally:
             stop.set()
