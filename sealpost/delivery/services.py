@@ -75,18 +75,23 @@ def link_url(link: DownloadLink) -> str:
 # --- scheduling -------------------------------------------------------------------------------
 
 
-def _enqueue(delivery_id: int, run_after=None) -> None:
-    from sealpost.delivery.tasks import send_delivery_task
-
-    task = send_delivery_task
+def enqueue_task(task, object_id: int, run_after=None) -> None:
+    """Queue a task for one row whose real state lives in our tables (a delivery, a WES
+    submission). Losing the enqueue loses nothing: the sweeper queues due rows again."""
     if run_after is not None and task.get_backend().supports_defer:
         task = task.using(run_after=run_after)
     elif run_after is not None:
         return  # this backend cannot wait: the sweeper enqueues it when it is due
     try:
-        task.enqueue(delivery_id)
+        task.enqueue(object_id)
     except Exception:  # the queue is down: the state is kept here, the sweeper enqueues it later
-        log.exception("could not enqueue delivery %s", delivery_id)
+        log.exception("could not enqueue %s for %s", task.name, object_id)
+
+
+def _enqueue(delivery_id: int, run_after=None) -> None:
+    from sealpost.delivery.tasks import send_delivery_task
+
+    enqueue_task(send_delivery_task, delivery_id, run_after)
 
 
 def enqueue_on_commit(delivery_id: int, run_after=None) -> None:

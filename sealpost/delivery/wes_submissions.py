@@ -51,17 +51,10 @@ def _has_documents(order: Order) -> bool:
 
 
 def _enqueue(submission_id: int, run_after=None) -> None:
+    from sealpost.delivery.services import enqueue_task
     from sealpost.delivery.tasks import upload_wes
 
-    task = upload_wes
-    if run_after is not None and task.get_backend().supports_defer:
-        task = task.using(run_after=run_after)
-    elif run_after is not None:
-        return  # this backend cannot wait: the sweeper enqueues it when it is due
-    try:
-        task.enqueue(submission_id)
-    except Exception:  # the queue is down: the state is kept here, the sweeper enqueues it later
-        log.exception("could not enqueue WES submission %s", submission_id)
+    enqueue_task(upload_wes, submission_id, run_after)
 
 
 def enqueue_on_commit(submission_id: int, run_after=None) -> None:
