@@ -22,3 +22,10 @@ def upload_wes(submission_id: int) -> str:
     from sealpost.delivery.wes_submissions import upload_submission
 
     return upload_submission(submission_id)
+
+
+@task()
+def upload_wes_batch(submission_ids: list[int]) -> dict:
+    from sealpost.delivery.wes_submissions import upload_batch
+
+    return {str(k): v for k, v in upload_batch(submission_ids).items()}

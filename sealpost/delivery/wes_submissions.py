@@ -57,6 +57,15 @@ def _enqueue(submission_id: int, run_after=None) -> None:
     enqueue_task(upload_wes, submission_id, run_after)
 
 
+def _enqueue_batch(submission_ids: list[int]) -> None:
+    from sealpost.delivery.tasks import upload_wes_batch
+
+    try:
+        upload_wes_batch.enqueue(submission_ids)
+    except Exception:  # the queue is down: the next sweep tries again
+        log.exception("could not enqueue a batch of %s WES submissions", len(submission_ids))
+
+
 def enqueue_on_commit(submission_id: int, run_after=None) -> None:
     transaction.on_commit(lambda: _enqueue(submission_id, run_after))
 
@@ -161,12 +170,35 @@ def upload_submission(submission_id: int, now=None, config: wes.Config | None = 
         if reason:
             WESSubmission.objects.filter(pk=submission_id, state=State.QUEUED).update(last_error=reason[:500])
             return "not_configured"
+    return _attempt(submission_id, now, lambda order, version: wes.upload_order(order, version, config=config))
+
+
+def upload_batch(submission_ids: list[int], now=None, config: wes.Config | None = None) -> dict[int, str]:
+    """Every given submission through ONE SFTP connection (the sweeper's batches, a graduation
+    day's backlog). Each submission keeps its own claim, retries and outcome."""
+    now = now or timezone.now()
+    if config is None and _configured():
+        return {pk: upload_submission(pk, now) for pk in submission_ids}
+    try:
+        with wes.Uploader(config) as uploader:
+            return {pk: _attempt(pk, now, uploader.upload_order) for pk in submission_ids}
+    except wes.WESError as error:  # the connection itself failed: each due submission records it
+        failure = error
+
+    def refuse(order, version):
+        raise failure
+
+    return {pk: _attempt(pk, now, refuse) for pk in submission_ids}
+
+
+def _attempt(submission_id: int, now, upload) -> str:
+    """Claim the submission, run ``upload(order, version)``, and record what happened."""
     if not _claim(submission_id, now):
         return "skipped"
     submission = WESSubmission.objects.select_related("order").get(pk=submission_id)
     order = submission.order
     try:
-        names = wes.upload_order(order, submission.version, config=config)
+        names = upload(order, submission.version)
     except wes.WESNotConfigured as error:  # e.g. the key or known_hosts file is missing
         WESSubmission.objects.filter(pk=submission_id, state=State.UPLOADING).update(
             state=State.QUEUED, attempts=F("attempts") - 1, lease_until=None, last_error=str(error)[:500])
@@ -212,8 +244,8 @@ def sweep(now=None) -> int:
     if _configured():
         return 0
     ids = list(WESSubmission.objects.filter(_due(now)).values_list("pk", flat=True))
-    for pk in ids:
-        _enqueue(pk)
+    if ids:
+        _enqueue_batch(ids)  # one task, one connection for all of them
     return len(ids)
 
 

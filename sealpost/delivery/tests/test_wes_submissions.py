@@ -232,3 +232,35 @@ def test_a_non_wes_order_has_no_submission(applicant, wes_settings, django_captu
         services.schedule_on_commit(plain)
     assert wes_submissions.schedule_wes(plain) is None
     assert not WESSubmission.objects.exists()
+
+
+def test_the_sweeper_sends_a_batch_through_one_connection(order, applicant, wes_settings, server, inbox,  # noqa: F811
+                                                          django_capture_on_commit_callbacks):
+    from sealpost.documents import services as document_services
+
+    draft = order_services.Draft(
+        applicant_type="alumnus", documents=[("transcript", "zh")], name_en="CHEN, TA-WEI", phone="0912345678",
+        email=applicant.email, recipients=[("wes@example.org", "WES Reference No. 7654321")],
+    )
+    second = order_services.place_order(student=applicant.student, draft=draft, applicant=applicant)
+    second.status = Status.PAID
+    second.save()
+    document_services.issue_order(second)
+    first_submission = schedule(order, django_capture_on_commit_callbacks)
+    second_submission = schedule(second, django_capture_on_commit_callbacks)
+    before = server.connections
+    outcomes = wes_submissions.upload_batch([first_submission.pk, second_submission.pk])
+    assert outcomes == {first_submission.pk: "uploaded", second_submission.pk: "uploaded"}
+    assert server.connections == before + 1
+    assert any(name.startswith("7654321_") for name in remote_files(inbox))
+    # Nothing is due any more: a second batch claims nothing and writes nothing.
+    assert set(wes_submissions.upload_batch([first_submission.pk, second_submission.pk]).values()) == {"skipped"}
+
+
+def test_a_batch_whose_connection_fails_retries_each_submission(order, wes_settings, server,  # noqa: F811
+                                                                django_capture_on_commit_callbacks):
+    submission = schedule(order, django_capture_on_commit_callbacks)
+    server.stop()
+    assert wes_submissions.upload_batch([submission.pk]) == {submission.pk: "failed"}
+    submission.refresh_from_db()
+    assert submission.state == State.FAILED and submission.next_attempt_at and submission.attempts == 1
