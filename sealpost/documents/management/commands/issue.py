@@ -11,8 +11,11 @@ paid, or whose student has a hold, is reported and the command exits with status
 trying the others.
 """
 
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
+from tqdm import tqdm
 
 from sealpost.documents import services
 from sealpost.orders.models import Order
@@ -30,7 +33,8 @@ class Command(BaseCommand):
 
     def _issue(self, numbers):
         failed = []
-        for number in numbers:
+        progress = tqdm(numbers, unit="order", file=sys.stderr, disable=len(numbers) < 2 or not sys.stderr.isatty())
+        for number in progress:
             number = number.strip().upper()
             order = Order.objects.filter(number=number).first()
             if order is None:
