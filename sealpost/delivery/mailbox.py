@@ -107,6 +107,8 @@ def _parse(name: str, data: bytes) -> Mail:
         date = parsedate_to_datetime(msg["Date"]) if msg["Date"] else None
     except (TypeError, ValueError):
         date = None
+    if date is not None and date.tzinfo is None:  # Django writes "-0000": UTC, zone unstated
+        date = date.replace(tzinfo=datetime.timezone.utc)
     to = [str(a) for header in ("To", "Cc") for a in (msg.get_all(header) or [])]
     text = html = ""
     attachments = []

@@ -73,3 +73,19 @@ def test_the_wes_stand_in_accepts_an_upload(settings, tmp_path, monkeypatch):
         assert start_wes_stand_in(0) is None
     finally:
         server.stop()
+
+
+def test_times_are_shown_in_the_site_time_zone(settings, tmp_path):
+    import datetime
+
+    from django.core.mail import EmailMessage
+    from django.utils import timezone
+
+    from sealpost.delivery import mailbox
+
+    settings.EMAIL_FILE_PATH = tmp_path / "mailbox"
+    settings.EMAIL_BACKEND = "sealpost.delivery.mailbox.MailboxBackend"
+    EmailMessage("Hello", "Body", "registrar@example.edu", ["a@example.com"]).send()
+    [mail] = mailbox.list_messages()
+    assert mail.date.tzinfo is not None
+    assert abs(timezone.localtime(mail.date) - timezone.now()) < datetime.timedelta(minutes=1)
