@@ -10,32 +10,13 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sealpost.orders.deadlines import deadline_state
 from sealpost.orders.models import ApplicantType, Order, Status
 from sealpost.records.models import Hold, StudentStatus
 
 CLOSED = {Status.COMPLETED, Status.CANCELLED, Status.REJECTED, Status.REFUNDED}
 # An order the applicant can still be waiting on: a hold stops it before issuance.
 BEFORE_ISSUANCE = {Status.SUBMITTED, Status.UNDER_REVIEW, Status.AWAITING_PAYMENT, Status.PAID}
-
-LATE, DUE_TODAY, UPCOMING = "late", "due_today", "upcoming"
-
-
-def deadline_state(due: datetime.date | None, today: datetime.date | None = None) -> str | None:
-    """"late", "due_today", "upcoming", or None without a deadline. The orders app's
-    deadline_state decides when it is there; this is the same rule until it lands."""
-    today = today or timezone.localdate()
-    try:
-        from sealpost.orders.deadlines import deadline_state as shared
-    except ImportError:
-        shared = None
-    if shared is not None:
-        return shared(due, today)
-    if due is None:
-        return None
-    if due < today:
-        return LATE
-    return DUE_TODAY if due == today else UPCOMING
-
 
 def open_orders():
     return Order.objects.exclude(status__in=CLOSED)

@@ -61,10 +61,8 @@ def release_hold(hold: Hold, actor, *, now=None) -> Released:
 
 
 def waits_for_approval(order: Order) -> bool:
-    try:
-        from sealpost.payments.services import needs_approval
-    except ImportError:
-        return False
+    from sealpost.payments.services import needs_approval
+
     return needs_approval(order)
 
 

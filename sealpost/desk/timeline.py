@@ -74,10 +74,8 @@ def _text(key: str, value) -> str:
     if key == "amount" and isinstance(value, int):
         return ntd(value)
     if key == "method" and isinstance(value, str):
-        try:
-            from sealpost.payments.models import Method
-        except ImportError:
-            return value
+        from sealpost.payments.models import Method
+
         return str(Method(value).label) if value in Method.values else value
     if key == "document_types" and isinstance(value, list):
         return ", ".join(str(DocumentType(v).label) if v in DocumentType.values else str(v) for v in value)
