@@ -7,6 +7,7 @@ inputs and these. Every change of an order's status goes through orders.services
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import os
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -232,7 +233,8 @@ def refunded_total(order: Order) -> int:
 
 def record_payment(order: Order, amount: int, method: str, reference: str, actor=None, received_at=None, *,
                    raw: dict | None = None) -> Payment:
-    """Record money received for the order and mark it paid, then issue (after_payment).
+    """Record money received for the order and mark it paid; the worker then issues
+    (after_payment).
 
     Idempotent by (method, reference): the same receipt, bank transaction or ECPay TradeNo again
     returns the payment already recorded and changes nothing. The returned payment's ``created``
@@ -313,8 +315,8 @@ def needs_approval(order: Order) -> bool:
 
 def after_payment(order: Order, actor=None) -> None:
     """What follows a payment: wait for an officer where the registrar requires one for these
-    documents, otherwise issue. A failure to issue never undoes the payment; it is recorded on
-    the order ("issue_blocked") for the desk."""
+    documents, otherwise have the worker issue (the task ``issue_order_task``, enqueued when
+    the payment is committed: recording a payment never waits for rendering and signing)."""
     order.refresh_from_db()
     if order.status != Status.PAID:
         return
@@ -325,7 +327,121 @@ def after_payment(order: Order, actor=None) -> None:
             if created:
                 record(order, "awaiting_approval", None, document_types=types)
             return
-    issue(order, actor)
+    enqueue_issue_on_commit(order)
+
+
+def enqueue_issue_on_commit(order: Order) -> None:
+    """Queue the issuance of a paid order for the worker once the transaction commits. Losing
+    the enqueue loses nothing: the worker's sweeper (sweep_unissued) queues it again."""
+    from sealpost.delivery.services import enqueue_task
+    from sealpost.documents.tasks import issue_order_task
+
+    order_id = order.pk
+    transaction.on_commit(lambda: enqueue_task(issue_order_task, order_id))
+
+
+def issue_paid(order_id: int, actor=None) -> str:
+    """The issuance task's work: issue a paid order exactly once, however often it is run and by
+    however many workers. An order no longer paid (issued, refunded ...) or waiting for an
+    officer is left alone. A refusal (a hold, a name no font can draw) is recorded on the order
+    as "issue_blocked" for the desk; an unexpected failure (a full disk, the database, the
+    signing key) as "issue_failed", which the sweeper retries with backoff (issue_failed).
+    Answers "issued", "blocked", "failed", "not paid", "awaiting approval" or "missing".
+
+    Where the database locks rows (PostgreSQL), the order row stays locked while it is issued:
+    a second run waits, then finds it issued. SQLite has no row lock, only the whole database's
+    write lock, and holding that while documents are rendered and signed would stall every
+    other writer (the web, the other workers) for as long; there the status is checked, and
+    issue_order is idempotent by itself (one document per kind, enforced by the database; the
+    order moves to issued once, under the write lock)."""
+    from django.db import connection
+
+    lock_row = connection.features.has_select_for_update
+    try:
+        with transaction.atomic() if lock_row else contextlib.nullcontext():
+            order = Order.objects.select_for_update().filter(pk=order_id).first() if lock_row else \
+                Order.objects.filter(pk=order_id).first()
+            if order is None:
+                return "missing"
+            if order.status != Status.PAID:
+                return "not paid"
+            if needs_approval(order):
+                return "awaiting approval"
+            documents = issue(order, actor)
+    except Exception as error:  # the database failed under us: nothing was kept, say why
+        log.exception("issuing order id %s failed", order_id)
+        order = Order.objects.filter(pk=order_id).first()
+        if order is not None and order.status == Status.PAID:
+            issue_failed(order, actor, error)
+        return "failed"
+    return "issued" if documents is not None else "blocked"
+
+
+# Paid orders older than this with no issuance under way are queued again by the sweeper; an
+# issuance task running for longer than the delivery lease is taken for one whose worker died.
+UNISSUED_AFTER = datetime.timedelta(minutes=2)
+
+
+def _issuance_under_way(now) -> set[int] | None:
+    """Order ids with an issuance task waiting or running (database queue only; None where the
+    queue cannot be inspected, and then the sweeper leaves issuance alone)."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from sealpost.delivery.services import lease
+    from sealpost.documents.tasks import issue_order_task
+
+    if not isinstance(issue_order_task.get_backend(), DatabaseBackend):
+        return None
+    rows = DBTaskResult.objects.filter(task_path=issue_order_task.module_path).filter(
+        Q(status="READY") | Q(status="RUNNING", started_at__gt=now - lease()))
+    return {row["args"][0] for row in rows.values_list("args_kwargs", flat=True) if row.get("args")}
+
+
+def sweep_unissued(now=None) -> int:
+    """Queue again the issuance of paid orders that should have been issued by now: the enqueue
+    was lost, or a worker died while issuing. Orders waiting for an officer, orders whose
+    issuance was blocked (the desk deals with those) and orders whose task is still waiting or
+    running are left alone. Answers how many were queued."""
+    from sealpost.delivery.services import enqueue_task
+    from sealpost.documents.tasks import issue_order_task
+
+    now = now or timezone.now()
+    under_way = _issuance_under_way(now)
+    if under_way is None:
+        return 0
+    stale = (Order.objects.filter(status=Status.PAID, paid_at__lt=now - UNISSUED_AFTER)
+             .exclude(approval__approved_at__isnull=True, approval__isnull=False)
+             .exclude(events__kind="issue_blocked").values_list("pk", flat=True).distinct())
+    count = 0
+    for order_id in stale:
+        if order_id not in under_way and _retry_due(order_id, now):
+            enqueue_task(issue_order_task, order_id)
+            count += 1
+    return count
+
+
+def issue_failed(order: Order, actor, error: Exception) -> None:
+    """Record an unexpected failure to issue. The sweeper tries again after a backoff that
+    doubles with each failure (as for e-mails); after DELIVERY_MAX_ATTEMPTS failures the order
+    is blocked for the desk instead."""
+    reason = f"{type(error).__name__}: {error}"[:300]
+    failures = order.events.filter(kind="issue_failed").count() + 1
+    if failures >= settings.DELIVERY_MAX_ATTEMPTS:
+        record(order, "issue_blocked", actor, reason=reason, failures=failures)
+    else:
+        record(order, "issue_failed", actor, reason=reason, failures=failures)
+
+
+def _retry_due(order_id: int, now) -> bool:
+    """Whether an order whose issuance failed has waited out its backoff (orders that never
+    failed are due at once)."""
+    from sealpost.delivery.services import backoff
+    from sealpost.orders.models import OrderEvent
+
+    failed = OrderEvent.objects.filter(order_id=order_id, kind="issue_failed")
+    last = failed.order_by("-at", "-id").values_list("at", flat=True).first()
+    return last is None or last + backoff(failed.count()) <= now
 
 
 def issue(order: Order, actor=None):
@@ -336,9 +452,9 @@ def issue(order: Order, actor=None):
         return issue_order(order, actor)  # which also schedules the delivery
     except IssueError as error:
         record(order, "issue_blocked", actor, reason=str(error))
-    except Exception as error:  # rendering, signing, storage: the payment stands, the desk retries
+    except Exception as error:  # rendering, signing, storage: the payment stands, the worker retries
         log.exception("issuing order %s after payment failed", order.number)
-        record(order, "issue_blocked", actor, reason=f"{type(error).__name__}: {error}"[:300])
+        issue_failed(order, actor, error)
     finally:
         order.refresh_from_db()
     return None

@@ -1,5 +1,7 @@
 """POST /api/v1/orders/{number}/payments (staff) and /ecpay (the applicant or staff)."""
 
+import pytest
+
 from sealpost.orders.models import Status
 from sealpost.payments import ecpay
 from sealpost.payments.models import Payment
@@ -9,7 +11,8 @@ def url(order, tail="payments"):
     return f"/api/v1/orders/{order.number}/{tail}"
 
 
-def test_staff_record_a_payment(api, token_for, clerk, place, grades):
+@pytest.mark.django_db(transaction=True)
+def test_staff_record_a_payment(api, token_for, clerk, place, grades, run_worker):
     order = place()
     token = token_for(clerk)
     body = {"amount": order.total, "method": "counter", "reference": "R-114-7"}
@@ -18,8 +21,9 @@ def test_staff_record_a_payment(api, token_for, clerk, place, grades):
     data = response.json()
     assert data["order"] == order.number and data["method"] == "counter" and data["amount"] == order.total
     assert data["demo"] is False
+    run_worker()  # the worker issues
     order.refresh_from_db()
-    assert order.status == Status.ISSUED
+    assert order.status == Status.DELIVERED  # issued, then e-mailed by the worker
     # The same reference again: the payment already recorded, 200.
     again = api.post(url(order), body, token=token)
     assert again.status_code == 200 and again.json()["id"] == data["id"]

@@ -16,27 +16,32 @@ def checkout(ecpay_test_merchant, place, grades):
     return order, ecpay.checkout_fields(order)
 
 
-def test_notification_records_one_payment_and_issues(client, checkout):
+@pytest.mark.django_db(transaction=True)
+def test_notification_records_one_payment_and_issues(client, checkout, run_worker):
     order, fields = checkout
     response = client.post(NOTIFY, signed(notification(fields)))
     assert response.status_code == 200
     assert response.content == b"1|OK"
+    run_worker()  # the worker issues
     order.refresh_from_db()
-    assert order.status == Status.ISSUED
+    assert order.status == Status.DELIVERED  # issued, then e-mailed by the worker
     payment = Payment.objects.get(order=order)
     assert (payment.method, payment.reference, payment.amount) == (Method.ECPAY, "2511261530001234", order.total)
     assert payment.raw["CheckMacValue"]  # the notification as received
     assert payment.received_at.isoformat().startswith("2025-11-26T07:30:45")  # PaymentDate, Taiwan time
     assert order.paid_at == payment.received_at
     assert Document.objects.filter(order=order).count() == 1
-    assert list(order.events.values_list("kind", flat=True))[-2:] == ["paid", "issued"]
+    kinds = list(order.events.values_list("kind", flat=True))
+    assert kinds[kinds.index("paid") + 1] == "issued"
 
 
-def test_the_same_notification_twice_records_one_payment(client, checkout):
+@pytest.mark.django_db(transaction=True)
+def test_the_same_notification_twice_records_one_payment(client, checkout, run_worker):
     order, fields = checkout
     body = signed(notification(fields))
     first = client.post(NOTIFY, body)
     second = client.post(NOTIFY, body)
+    run_worker()  # the worker issues
     assert first.content == second.content == b"1|OK"
     assert first.status_code == second.status_code == 200
     assert Payment.objects.filter(order=order).count() == 1
@@ -183,7 +188,8 @@ def test_demo_payment_refused_when_ecpay_is_configured(applicant_client, place, 
     assert applicant_client.post(f"/payments/demo/{order.number}/").status_code == 404
 
 
-def test_demo_payment_on_a_demo_system(applicant_client, place, settings, grades):
+@pytest.mark.django_db(transaction=True)
+def test_demo_payment_on_a_demo_system(applicant_client, place, settings, grades, run_worker):
     settings.DEMO = True
     order = place()
     page = applicant_client.get(f"/orders/{order.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -192,8 +198,9 @@ def test_demo_payment_on_a_demo_system(applicant_client, place, settings, grades
     assert response.status_code == 302
     payment = Payment.objects.get(order=order)
     assert payment.method == Method.DEMO and payment.is_demo
+    run_worker()  # the worker issues
     order.refresh_from_db()
-    assert order.status == Status.ISSUED
+    assert order.status == Status.DELIVERED  # issued, then e-mailed by the worker
     applicant_client.post(f"/payments/demo/{order.number}/")
     assert Payment.objects.count() == 1
     page = applicant_client.get(f"/orders/{order.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -24,19 +24,21 @@ def write(tmp_path, rows, header="virtual_account,amount,paid_at,bank_reference"
     return path
 
 
-def test_reconciliation_run_twice(tmp_path, noticed, grades):
+@pytest.mark.django_db(transaction=True)
+def test_reconciliation_run_twice(tmp_path, noticed, grades, run_worker):
     first, second, _third = noticed
     path = write(tmp_path, [
         f"{first.virtual_account},{first.amount},2025-11-26 10:15:00,TX0001",
         f"{second.virtual_account_display},{second.amount}.00,2025/11/26 11:00,TX0002",  # grouped, decimals
     ])
     report = reconcile(path)
+    run_worker()  # the worker issues
     assert report.ok
     assert [line.order_number for line in report.matched] == [first.order.number, second.order.number]
     assert Payment.objects.filter(method=Method.VIRTUAL_ACCOUNT).count() == 2
     for notice in (first, second):
         notice.order.refresh_from_db()
-        assert notice.order.status == Status.ISSUED
+        assert notice.order.status == Status.DELIVERED  # issued, then e-mailed by the worker
     payment = Payment.objects.get(reference="TX0001")
     assert payment.received_at.isoformat() == "2025-11-26T02:15:00+00:00"  # Taiwan time
     assert payment.raw["bank_reference"] == "TX0001"

@@ -95,7 +95,8 @@ def test_virtual_accounts_are_unique_and_checked(place):
 # --- recording a payment ---------------------------------------------------------------------
 
 
-def test_counter_payment_by_a_clerk(clerk_client, clerk, place, grades):
+@pytest.mark.django_db(transaction=True)
+def test_counter_payment_by_a_clerk(clerk_client, clerk, place, grades, run_worker):
     order = place()
     services.send_payment_notice(order, clerk)
     page = clerk_client.get(f"/payments/desk/{order.number}/record/", HTTP_ACCEPT_LANGUAGE="en")
@@ -106,7 +107,10 @@ def test_counter_payment_by_a_clerk(clerk_client, clerk, place, grades):
     payment = Payment.objects.get(order=order)
     assert (payment.method, payment.reference, payment.recorded_by) == (Method.COUNTER, "R-114-000123", clerk)
     order.refresh_from_db()
-    assert order.status == Status.ISSUED
+    assert order.status == Status.PAID  # the worker issues
+    run_worker()
+    order.refresh_from_db()
+    assert order.status == Status.DELIVERED  # issued, then e-mailed by the worker
     assert order.events.get(kind="paid").actor == clerk
     # The same receipt again records nothing.
     clerk_client.post(f"/payments/desk/{order.number}/record/", {"method": "counter", "amount": "50", "reference": "R-114-000123"})
@@ -183,12 +187,14 @@ def test_approval_required_keeps_the_order_until_an_officer_approves(place, cler
     assert order.events.get(kind="approved").actor == officer
 
 
-def test_approval_not_required_for_other_documents(place, clerk, settings, grades):
+@pytest.mark.django_db(transaction=True)
+def test_approval_not_required_for_other_documents(place, clerk, settings, grades, run_worker):
     settings.APPROVAL_REQUIRED_FOR = {"degree_certificate"}
     order = place()
     services.record_payment(order, order.total, Method.COUNTER, "R-5", clerk)
+    run_worker()  # the worker issues
     order.refresh_from_db()
-    assert order.status == Status.ISSUED
+    assert order.status == Status.DELIVERED  # issued, then e-mailed by the worker
     assert not Approval.objects.exists()
 
 
@@ -204,11 +210,13 @@ def test_approve_view_is_for_officers(client, clerk, officer, place, settings, g
     assert order.status == Status.ISSUED
 
 
-def test_hold_records_the_payment_and_blocks_issuance(place, clerk, student, grades):
+@pytest.mark.django_db(transaction=True)
+def test_hold_records_the_payment_and_blocks_issuance(place, clerk, student, grades, run_worker):
     student.holds.create(reference="LIB-1", reason="Library books not returned", placed_on=datetime.date(2025, 1, 1))
     order = place()
     payment = services.record_payment(order, order.total, Method.COUNTER, "R-7", clerk)
     assert payment.created
+    run_worker()  # the worker issues
     order.refresh_from_db()
     assert order.status == Status.PAID
     event = order.events.get(kind="issue_blocked")
@@ -254,25 +262,29 @@ def test_cancel_before_payment_is_a_plain_cancel(place, clerk):
     assert not Refund.objects.exists()
 
 
-def test_issued_orders_are_not_cancelled(place, clerk, grades):
+@pytest.mark.django_db(transaction=True)
+def test_issued_orders_are_not_cancelled(place, clerk, grades, run_worker):
     order = place()
     services.record_payment(order, order.total, Method.COUNTER, "R-9", clerk)
+    run_worker()  # the worker issues
     order.refresh_from_db()
-    assert order.status == Status.ISSUED
+    assert order.status == Status.DELIVERED  # issued, then e-mailed by the worker
     with pytest.raises(services.PaymentError):
         services.cancel(order, clerk, "too late")
 
 
-def test_refund_needs_a_reason_and_a_possible_amount(place, clerk, grades):
+@pytest.mark.django_db(transaction=True)
+def test_refund_needs_a_reason_and_a_possible_amount(place, clerk, grades, run_worker):
     order = place(recipients=3)
     services.record_payment(order, order.total, Method.COUNTER, "R-10", clerk)
+    run_worker()  # the worker issues
     with pytest.raises(services.PaymentError):
         services.refund(order, 20, "  ", clerk)
     with pytest.raises(services.PaymentError):
         services.refund(order, order.total + 1, "too much", clerk)
     services.refund(order, 20, "Recipient 3 withdrawn", clerk)  # partial, after issuance
     order.refresh_from_db()
-    assert order.status == Status.ISSUED
+    assert order.status == Status.DELIVERED  # issued, then e-mailed by the worker
     assert services.refundable(order) == order.total - 20
     assert order.events.filter(kind="refund_recorded").exists()
 

@@ -6,7 +6,14 @@ every SWEEP_EVERY seconds in a thread beside it.
   django-tasks-rq needs (`django_tasks_rq.Job`) and RQ's scheduler, which runs the deferred
   retries.
 
-`--batch` sweeps once, runs what is due, then exits."""
+`--batch` sweeps once, runs what is due, then exits.
+
+The sweeper also queues again the issuance of paid orders whose task was lost
+(payments.services.sweep_unissued). The database worker looks for new tasks every
+`--interval` seconds when its queue is empty (POLL_INTERVAL, 0.2 s: django-tasks' own default,
+1 s, added up to a second to each of the three steps from payment to e-mail and WES upload:
+bench/latency.py). An idle look is one short transaction with an indexed query (on SQLite it
+takes the write lock for that moment), five times a second per idle worker."""
 
 import logging
 import threading
@@ -20,6 +27,7 @@ from sealpost.delivery.services import sweep
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 60
+POLL_INTERVAL = 0.2
 RQ_JOB_CLASS = "django_tasks_rq.Job"
 
 
@@ -27,7 +35,7 @@ def sweeper(stop: threading.Event, every: float) -> None:
     while not stop.is_set():
         try:
             close_old_connections()
-            sweep()
+            sweep_all()
         except Exception:
             log.exception("delivery sweep failed")
         finally:
@@ -35,11 +43,19 @@ def sweeper(stop: threading.Event, every: float) -> None:
         stop.wait(every)
 
 
+def sweep_all() -> None:
+    """One sweep: due deliveries and WES uploads, then paid orders whose issuance was lost."""
+    from sealpost.payments.services import sweep_unissued
+
+    sweep()
+    sweep_unissued()
+
+
 def uses_rq() -> bool:
     return settings.TASKS["default"]["BACKEND"].startswith("django_tasks_rq.")
 
 
-def run_tasks(*, batch: bool, verbosity: int) -> None:
+def run_tasks(*, batch: bool, verbosity: int, interval: float = POLL_INTERVAL) -> None:
     if uses_rq():
         queues = list(settings.TASKS["default"].get("QUEUES") or []) or list(getattr(settings, "RQ_QUEUES", {}))
         # django-rq's `rqworker` command (the command object itself: found even where the
@@ -51,7 +67,7 @@ def run_tasks(*, batch: bool, verbosity: int) -> None:
     elif batch:
         call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=verbosity)
     else:
-        call_command("db_worker", reload=False, verbosity=verbosity)
+        call_command("db_worker", reload=False, interval=interval, verbosity=verbosity)
 
 
 class Command(BaseCommand):
@@ -60,16 +76,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--batch", action="store_true", help="Run what is due, then exit.")
         parser.add_argument("--sweep-every", type=float, default=SWEEP_EVERY)
+        parser.add_argument("--interval", type=float, default=POLL_INTERVAL,
+                            help="Seconds between looks at an empty database queue (default %(default)s).")
 
-    def handle(self, *args, batch=False, sweep_every=SWEEP_EVERY, **options):
+    def handle(self, *args, batch=False, sweep_every=SWEEP_EVERY, interval=POLL_INTERVAL, **options):
         if batch:
-            sweep()
+            sweep_all()
             run_tasks(batch=True, verbosity=options["verbosity"])
             return
         stop = threading.Event()
         thread = threading.Thread(target=sweeper, args=(stop, sweep_every), daemon=True, name="sweeper")
         thread.start()
         try:
-            run_tasks(batch=False, verbosity=options["verbosity"])
+            run_tasks(batch=False, verbosity=options["verbosity"], interval=interval)
         finally:
             stop.set()

@@ -135,7 +135,7 @@ def issued_sample():
     from sealpost.documents.models import Document
     from sealpost.orders.models import Order, Status
     from sealpost.payments.models import Method
-    from sealpost.payments.services import record_payment
+    from sealpost.payments.services import issue_paid, record_payment
     from sealpost.records.demo import APPLICANT_EMAILS
 
     document = Document.objects.order_by("id").first()
@@ -144,5 +144,8 @@ def issued_sample():
     order = Order.objects.filter(applicant__email=APPLICANT_EMAILS[0], status=Status.SUBMITTED).order_by("id").first()
     if order is None or order.student.active_holds().exists():
         return None
-    record_payment(order, order.total, Method.DEMO, f"DEMO-{order.number}")  # issues the documents
+    record_payment(order, order.total, Method.DEMO, f"DEMO-{order.number}")
+    # The worker would issue it (the task is queued); issue now to print a document, once: the
+    # queued task then finds the order issued and does nothing.
+    issue_paid(order.pk)
     return Document.objects.filter(order=order).order_by("id").first()
