@@ -1,13 +1,19 @@
-"""``sealpost bench NAME [--quick]``: run the benchmark ``bench/NAME.py`` of the source tree.
+"""``sealpost bench NAME [--quick] [options]``: run the benchmark ``bench/NAME.py`` of the source
+tree.
 
-A benchmark is a module with ``run(quick: bool) -> dict``; it sets up (and tears down) whatever
-it needs, without touching the installation's data. This command prints the figures it returns
-and writes them, with a description of the machine, to ``bench/results/NAME-TIMESTAMP.json``.
-Benchmarks are not part of the test suite.
+A benchmark is a module with ``run(quick: bool, **options) -> dict``; it sets up (and tears
+down) whatever it needs, without touching the installation's data. This command prints the
+figures it returns and writes them, with a description of the machine, to
+``bench/results/NAME-TIMESTAMP.json``. Benchmarks are not part of the test suite.
+
+The options below are passed to ``run`` when given and when its signature takes them (a
+benchmark ignores nothing silently: an option it does not take is an error). ``bench/`` is on
+``sys.path`` while it runs, so benchmarks can share helpers (``bench/pipeline.py``).
 """
 
 import datetime
 import importlib.util
+import inspect
 import json
 import os
 import platform
@@ -73,8 +79,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("name", help="The benchmark: bench/NAME.py (e.g. issuance).")
         parser.add_argument("--quick", action="store_true", help="Fewer iterations (a smoke run).")
+        parser.add_argument("--database-url", metavar="URL",
+                            help="A PostgreSQL server to run on as well (web); the benchmark creates and drops a "
+                                 "database of its own there.")
+        parser.add_argument("--orders", type=int, help="How many orders (latency, batch, memory).")
+        parser.add_argument("--configs", help="Which configurations, comma-separated (batch: sqlite-1,postgres-1,postgres-2).")
+        parser.add_argument("--database", choices=["sqlite", "postgres"], help="The database (latency, memory).")
+        parser.add_argument("--workers", type=int, help="How many worker processes (latency).")
+        parser.add_argument("--interval", type=float, help="The workers' polling interval in seconds (latency).")
 
     def handle(self, name, quick, **options):
+        wanted = {k: options[k] for k in ("orders", "configs", "database", "workers", "interval", "database_url")
+                  if options.get(k) is not None}  # fmt: skip
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise CommandError(f"not a benchmark name: {name!r}")
         path = BENCH_DIR / f"{name}.py"
@@ -83,13 +99,20 @@ class Command(BaseCommand):
             raise CommandError(f"no benchmark {path} (available: {', '.join(available) or 'none'})")
         spec = importlib.util.spec_from_file_location(f"sealpost_bench_{name}", path)
         module = importlib.util.module_from_spec(spec)
+        if str(BENCH_DIR) not in sys.path:
+            sys.path.insert(0, str(BENCH_DIR))
         spec.loader.exec_module(module)
+        accepted = inspect.signature(module.run).parameters
+        refused = [k for k in wanted if k not in accepted]
+        if refused:
+            raise CommandError(f"the {name} benchmark takes no {', '.join('--' + k for k in refused)}")
 
         started = datetime.datetime.now(datetime.timezone.utc)
-        figures = module.run(quick=quick)
+        figures = module.run(quick=quick, **wanted)
         result = {
             "benchmark": name,
             "quick": quick,
+            "options": wanted,
             "started_at": started.isoformat(timespec="seconds"),
             "machine": machine(),
             "figures": figures,
