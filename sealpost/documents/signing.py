@@ -47,6 +47,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import attributes, fields, general, signers, timestamps
 from pyhanko.sign.general import as_signing_certificate_v2
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps.common_utils import get_nonce
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator import ValidationContext
@@ -244,6 +245,9 @@ def _demo_files():
 
 
 def _read_private_key(path: Path):
+    from sealpost.documents import pki
+
+    pki.check_key_file(path)  # refuses a key file others can read (docs/signing.md)
     return serialization.load_pem_private_key(path.read_bytes(), password=None)
 
 
@@ -356,6 +360,9 @@ def _load_setup(trust: _Trust) -> _Setup:
         serial = threading.Lock()
         key_source = "pkcs11"
     elif p12_path:
+        from sealpost.documents import pki
+
+        pki.check_key_file(p12_path, "SEALPOST_SIGNING_PKCS12")  # refuses a file others can read
         password = setting("SEALPOST_SIGNING_PKCS12_PASSWORD")
         key, cert, chain = pkcs12.load_key_and_certificates(
             Path(p12_path).read_bytes(), password.encode() if isinstance(password, str) else password
@@ -512,6 +519,9 @@ def seal_certificate_pem() -> bytes:
     return asn1_pem.armor("CERTIFICATE", _get_setup().signer.signing_cert.dump())
 
 
+_DSS_WITH_SIGNATURE = DSSContentSettings(placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False)
+
+
 def _signature_meta(setup: _Setup, lta: bool) -> signers.PdfSignatureMetadata:
     institution = getattr(settings, "INSTITUTION_NAME_EN", "")
     return signers.PdfSignatureMetadata(
@@ -524,6 +534,10 @@ def _signature_meta(setup: _Setup, lta: bool) -> signers.PdfSignatureMetadata:
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         subfilter=fields.SigSeedSubFilter.PADES,
         embed_validation_info=True,
+        # The chain and CRLs go into the /DSS of the signature's own revision (no VRI): one
+        # revision instead of two, so pyHanko parses the file once instead of twice (about
+        # 3.5 ms of ~14 per seal, docs/performance.md) and the seal covers the entire file.
+        dss_settings=_DSS_WITH_SIGNATURE,
         use_pades_lta=lta,
         validation_context=setup.validation_context(),
     )
