@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from sealpost.accounts import services
+from sealpost.accounts import services, throttle
 from sealpost.accounts.forms import CodeForm, LinkForm, LoginForm, RegisterForm, VerifyingSetPasswordForm
 from sealpost.accounts.models import User
 
@@ -66,17 +66,30 @@ def _too_many_tries(request) -> bool:
     return True
 
 
+def _code_refused(request, user, refused):
+    """A staff member between password and code was locked out: back to the sign-in form."""
+    request.session.pop(PENDING, None)
+    messages.error(request, refused.message())
+    return redirect("accounts:login")
+
+
 @sensitive_post_parameters("password")
 @never_cache
 def login(request):
     next_url = _safe_next(request)
     form = LoginForm(request.POST or None)
     unverified = False
+    status = 200
+    refused = throttle.hit(request, "login_ip") if request.method == "POST" else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user = authenticate(request, username=data["email"], password=data["password"])
-        if user is None:
+        refused = refused or throttle.locked_out(data["email"])
+        user = None if refused else authenticate(request, username=data["email"], password=data["password"])
+        if refused:
+            pass
+        elif user is None:
             form.add_error(None, _("The e-mail address or the password is not correct."))
+            refused = throttle.sign_in_failed(request, data["email"])
         elif not services.may_sign_in(user):
             request.session[UNVERIFIED] = user.pk
             unverified = True
@@ -86,7 +99,14 @@ def login(request):
             return redirect("accounts:login_code" if user.totp_confirmed else "accounts:totp_setup")
         else:
             return _sign_in(request, user, next_url)
-    return render(request, "accounts/login.html", {"form": form, "next": next_url, "unverified": unverified})
+    if refused:
+        form.add_error(None, refused.message())
+        status = 429
+    response = render(request, "accounts/login.html", {"form": form, "next": next_url, "unverified": unverified},
+                      status=status)
+    if refused:
+        response["Retry-After"] = str(refused.seconds)
+    return response
 
 
 @sensitive_post_parameters("code")
@@ -98,9 +118,16 @@ def login_code(request):
     if not user.totp_confirmed:
         return redirect("accounts:totp_setup")
     form = CodeForm(request.POST or None)
+    if request.method == "POST":
+        refused = throttle.hit(request, "login_ip") or throttle.locked_out(user.email)
+        if refused:
+            return _code_refused(request, user, refused)
     if request.method == "POST" and form.is_valid():
         if services.verify_totp(user, form.cleaned_data["code"]):
             return _sign_in(request, user, request.session[PENDING]["next"])
+        refused = throttle.sign_in_failed(request, user.email)
+        if refused:
+            return _code_refused(request, user, refused)
         if _too_many_tries(request):
             return redirect("accounts:login")
         form.add_error("code", _("This code is not valid or has already been used. Wait for the next code."))
@@ -117,10 +144,17 @@ def totp_setup(request):
         return redirect("accounts:login_code")
     secret = services.start_totp_enrolment(user)
     form = CodeForm(request.POST or None)
+    if request.method == "POST":
+        refused = throttle.hit(request, "login_ip") or throttle.locked_out(user.email)
+        if refused:
+            return _code_refused(request, user, refused)
     if request.method == "POST" and form.is_valid():
         if services.confirm_totp(user, form.cleaned_data["code"]):
             messages.success(request, _("Two-step sign-in is set up. Use your app for a code each time you sign in."))
             return _sign_in(request, user, request.session[PENDING]["next"])
+        refused = throttle.sign_in_failed(request, user.email)
+        if refused:
+            return _code_refused(request, user, refused)
         if _too_many_tries(request):
             return redirect("accounts:login")
         form.add_error("code", _("This code is not valid. Check the clock of your phone and try the next code."))
@@ -136,6 +170,10 @@ def totp_setup(request):
 @sensitive_post_parameters("password1", "password2")
 def register(request):
     form = RegisterForm(request.POST or None)
+    limited = throttle.hit(request, "register_ip") if request.method == "POST" else None
+    if limited:
+        form.add_error(None, limited.message())  # the form comes back as typed (but the passwords)
+        return throttle.too_many(request, limited, "accounts/register.html", {"form": form})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.register(data["email"], data["password1"], data["full_name"], get_language())
@@ -157,6 +195,7 @@ def verify(request, uidb64, token):
 
 
 @require_POST
+@throttle.limit("resend_ip")
 def resend_verification(request):
     pk = request.session.pop(UNVERIFIED, None)
     user = User.objects.filter(pk=pk, email_verified=False).first() if pk else None
@@ -195,6 +234,17 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     email_template_name = "accounts/email/password_reset_body.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        # Limited per network address and per address typed (so nobody's mailbox is flooded).
+        form = self.get_form()
+        limited = throttle.hit(request, "password_reset_ip")
+        if form.is_valid():
+            limited = throttle.hit(request, "password_reset_email", form.cleaned_data["email"]) or limited
+        if limited:
+            form.add_error(None, limited.message())
+            return throttle.too_many(request, limited, self.template_name, self.get_context_data(form=form))
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
 
     @property
     def extra_email_context(self):

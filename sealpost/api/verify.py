@@ -17,6 +17,7 @@ from ninja import Field, File, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
+from sealpost.accounts import throttle
 from sealpost.api.errors import ApiError
 from sealpost.api.schemas import DOCUMENT_LANGUAGES, DOCUMENT_TYPES, ErrorOut
 from sealpost.documents import verification
@@ -73,6 +74,11 @@ def bounded_upload(run):
         from sealpost.api.api import api
         from sealpost.api.errors import invalid
 
+        limited = throttle.hit(request, "verify_upload_ip")  # as on the page, before the body is read
+        if limited:
+            response = api.create_response(request, {"detail": limited.message(), "errors": {}}, status=429)
+            response["Retry-After"] = str(limited.seconds)
+            return response
         try:
             data = read_upload(request, "file")
         except verification.TooLarge as too_large:
@@ -89,13 +95,14 @@ def bounded_upload(run):
 @router.post(
     "/verify",
     auth=None,
-    response={200: VerificationOut, 413: ErrorOut, 422: ErrorOut},
+    response={200: VerificationOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     operation_id="verify_file",
     summary="Verify a PDF file",
     description=(
         "Send the document as multipart/form-data in the field `file`. The file is compared with the files "
         f"we issued and its signature is checked; it is not kept. At most {settings.VERIFY_MAX_UPLOAD // (1024 * 1024)} MB "
-        "(413 otherwise). No authentication."
+        "(413 otherwise). No authentication; a limited number of files per network address (429 past it, "
+        "with Retry-After)."
     ),
 )
 @decorate_view(bounded_upload)
@@ -111,14 +118,18 @@ def verify_file(request, file: UploadedFile = File(..., description="The PDF doc
 @router.get(
     "/verify/{code}",
     auth=None,
-    response={200: VerificationOut},
+    response={200: VerificationOut, 429: ErrorOut},
     operation_id="verify_code",
     summary="Verify a verification code",
     description=(
         "The document issued with this verification code (as printed: XXXX-XXXX-XXXX-XXXX; lower case, "
         "spaces and missing dashes are accepted). An unknown or malformed code answers 200 with status "
-        "unknown. No authentication."
+        "unknown. No authentication; a limited number of look-ups per network address (429 past it, with "
+        "Retry-After)."
     ),
 )
 def verify_code(request, code: str):
+    limited = throttle.hit(request, "verify_ip")
+    if limited:
+        raise ApiError(429, limited.message(), headers={"Retry-After": str(limited.seconds)})
     return verdict_out(verification.check_code(code))
