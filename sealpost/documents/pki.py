@@ -30,6 +30,7 @@ import datetime
 import fcntl
 import functools
 import os
+import stat
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 CA_YEARS = 25
 SEAL_YEARS = 10
@@ -100,6 +102,7 @@ def _ensure_cached(directory: Path) -> DemoPKIPaths:
     if _complete(paths):
         return paths
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)  # also when it existed (mkdir's mode is subject to the umask)
     with open(directory / ".lock", "a+b") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)  # held until the file is closed
         try:
@@ -115,6 +118,36 @@ def _ensure(directory: Path) -> DemoPKIPaths:
         return _ensure_cached(directory)
 
 
+class KeyFileExposed(ImproperlyConfigured):
+    """A private key file that others than its owner can read."""
+
+
+def key_file_problem(path, setting: str = "") -> str:
+    """Why the private key file at ``path`` must not be used (readable or writable by the group
+    or by others: any other account on the machine, the web server's included, could copy the
+    institution's seal), or "" when it is private. A file that cannot even be looked at (it is
+    another user's) is no problem of this process's."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""
+    if mode & 0o077 == 0:
+        return ""
+    where = f"{setting} = {path}" if setting else str(path)
+    return (
+        f"The private key file {where} can be read by other users (mode {stat.S_IMODE(mode):04o}); "
+        f"sealpost refuses to sign with it. Make it readable by the signing user only: "
+        f"chmod 600 {path} (see docs/signing.md, \"Keeping the key to the signing process\")."
+    )
+
+
+def check_key_file(path, setting: str = "") -> None:
+    """Raise KeyFileExposed (with the message of key_file_problem) for an exposed key file."""
+    problem = key_file_problem(path, setting)
+    if problem:
+        raise KeyFileExposed(problem)
+
+
 def ca_certificate_pem() -> bytes:
     """The demo root CA certificate (PEM): what a verifier trusts."""
     return ensure_demo_pki().ca_cert.read_bytes()
@@ -128,6 +161,10 @@ def crl_url() -> str:
 
 
 def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    # The temporary file is created by os.open with O_CREAT | O_EXCL | O_NOFOLLOW and mode
+    # 0600 (what mkstemp does), so a private key is never readable by anyone else, whatever
+    # the umask, not even for a moment; fchmod then sets exactly the mode asked for (the umask
+    # does not apply to fchmod).
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)

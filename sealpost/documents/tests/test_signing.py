@@ -412,6 +412,7 @@ def test_pkcs12_key(tmp_path, settings, source_pdf, demo_pki, restore_signing):
     p12.write_bytes(pkcs12.serialize_key_and_certificates(
         b"seal", key, cert, [ca], serialization.BestAvailableEncryption(b"correct horse")
     ))
+    p12.chmod(0o600)  # a key file others can read is refused (test_key_protection.py)
     settings.SIGNING_PKCS12 = str(p12)
     settings.SIGNING_PKCS12_PASSWORD = "correct horse"
     signing.reset()

@@ -49,7 +49,10 @@ class Command(BaseCommand):
         from sealpost.documents import signing, storage
         from sealpost.documents.models import Document, DocumentFile
 
-        documents = Document.objects.filter(revoked_at__isnull=True).order_by("id")
+        from sealpost.orders.retention import SHREDDED
+
+        # Documents of shredded orders have no file left to renew (sealpost shred).
+        documents = Document.objects.filter(revoked_at__isnull=True).exclude(order__events__kind=SHREDDED).order_by("id")
         if not include_all:
             documents = documents.filter(signature_level="B-LTA")
         ids = list(documents.values_list("id", flat=True))
