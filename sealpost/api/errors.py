@@ -39,6 +39,33 @@ class MalformedBody(ValueError):
     """The body is not JSON (or not UTF-8)."""
 
 
+class UnencodableText(MalformedBody):
+    """A JSON string holds a lone surrogate ("\\ud83d"): valid JSON, but no Unicode text. It
+    could be neither stored nor answered (UTF-8 cannot encode it), so it is refused up front,
+    naming the fields where it was found."""
+
+    def __init__(self, fields: list[str]):
+        super().__init__(", ".join(fields))
+        self.fields = fields
+
+
+def _unencodable(value, path: tuple = ()) -> list[tuple]:
+    """The paths of the strings (values and keys) in a JSON document that UTF-8 cannot encode."""
+    found = []
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            found.append(path)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _unencodable(item, (*path, i))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found += _unencodable(key, (*path, key)) or _unencodable(item, (*path, key))
+    return found
+
+
 class JsonParser(Parser):
     """ninja wraps any parse failure into a bare HTTP 400; raising our own exception lets the
     handler below recognise the cause and answer in the common error shape."""
@@ -47,9 +74,15 @@ class JsonParser(Parser):
         import json
 
         try:
-            return json.loads(request.body)
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            data = json.loads(request.body)
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             raise MalformedBody(str(exc)) from exc
+        bad = _unencodable(data)
+        if bad and not isinstance(data, dict):
+            raise UnencodableText(["body"])
+        if bad:
+            raise UnencodableText(list(dict.fromkeys(field_name(("body", "payload", *path)) for path in bad)))
+        return data
 
 
 # pydantic error types, told in words a person can act on. Django's own messages are used
@@ -131,6 +164,9 @@ def install(api) -> None:
         return respond(request, 401, detail, headers={"WWW-Authenticate": challenge})
 
     def on_http_error(request, exc: HttpError):
+        if isinstance(exc.__cause__, UnencodableText):
+            message = _("The text contains a character that is not valid Unicode (a lone surrogate).")
+            return respond(request, 422, invalid({}).detail, {field: [message] for field in exc.__cause__.fields})
         if isinstance(exc.__cause__, MalformedBody):
             return respond(request, 422, invalid({}).detail, {"body": [_("The request body is not valid JSON.")]})
         return respond(request, exc.status_code, exc.message)

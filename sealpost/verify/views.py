@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from sealpost.accounts import throttle
 from sealpost.documents import verification
 from sealpost.documents.models import normalise_code
 from sealpost.verify.uploads import read_upload
@@ -52,10 +53,15 @@ def _form_context(**extra) -> dict:
 @require_http_methods(["GET", "HEAD", "POST"])
 def index(request):
     if request.method == "POST":
+        limited = throttle.hit(request, "verify_upload_ip")  # counted before the body is read
+        if limited:
+            return throttle.too_many(request, limited, "verify/index.html", _form_context(file_error=limited.message()))
         try:
             data = read_upload(request, "file")
         except verification.TooLarge as too_large:
             return render(request, "verify/index.html", _form_context(file_error=str(too_large)), status=413)
+        if data == b"":
+            return render(request, "verify/index.html", _form_context(file_error=_("The file is empty.")), status=400)
         if not data:
             return render(request, "verify/index.html", _form_context(file_error=_("Choose the PDF file to check.")), status=400)
         return result(request, verification.check_pdf(data))
@@ -64,13 +70,18 @@ def index(request):
     if code is not None:
         normalised = normalise_code(code)
         if normalised:
-            return redirect("verify:code", code=normalised)
+            return redirect("verify:code", code=normalised)  # counted there
+        limited = throttle.hit(request, "verify_ip")
+        if limited:
+            return throttle.too_many(request, limited, "verify/index.html",
+                                     _form_context(code=code[:40], code_error=limited.message()))
         return render(request, "verify/index.html", _form_context(
             code=code[:40], code_error=_("A verification code has 16 letters and digits, printed as XXXX-XXXX-XXXX-XXXX."),
         ))
     return render(request, "verify/index.html", _form_context())
 
 
+@throttle.limit("verify_ip")
 def by_code(request, code):
     normalised = normalise_code(code)
     if normalised and normalised != code:
@@ -78,6 +89,7 @@ def by_code(request, code):
     return result(request, verification.check_code(code))
 
 
+@throttle.limit("verify_ip")
 def by_hash(request, sha256):
     if sha256.lower() != sha256 and verification.SHA256_RE.match(sha256.lower()):
         return redirect("verify:hash", sha256=sha256.lower())

@@ -49,6 +49,10 @@ class Cells:
             return None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+            # str() refuses integers of over 4300 digits; no column takes a number this long, so
+            # the cell is refused with its column's reason whatever its digits.
+            return "9" * 40
         return unicodedata.normalize("NFKC", str(value)).strip()
 
     def _missing(self, column: str, required: bool) -> None:
@@ -104,7 +108,8 @@ class Cells:
             self._missing(column, required)
             return None
         text = "" if isinstance(value, bool) else self._plain(column)
-        number = int(text.split(".")[0]) if _WHOLE.fullmatch(text) else None
+        # At most 30 digits: int() refuses over 4300, and no column takes a number this long.
+        number = int(text.split(".")[0]) if len(text) <= 30 and _WHOLE.fullmatch(text) else None
         if number is None or not low <= number <= high:
             if message:
                 self.problem(column, message())

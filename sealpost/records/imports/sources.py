@@ -111,6 +111,8 @@ def read_json(data: bytes, label: str) -> list[Sheet]:
         raise SourceError(
             _("is not valid JSON (line %(line)s, column %(column)s)") % {"line": error.lineno, "column": error.colno}
         ) from None
+    except (ValueError, RecursionError):  # a number of over 4300 digits; arrays nested thousands deep
+        raise SourceError(_("is not JSON that can be read: a number is too long or the nesting too deep")) from None
     if isinstance(document, list):
         return [_objects(document, Place(label, unit="item"), "")]
     if not isinstance(document, dict):
