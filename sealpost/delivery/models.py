@@ -24,6 +24,10 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)  # None: nothing more to try
     lease_until = models.DateTimeField(null=True, blank=True)  # while sending; past it the sweeper takes over
+    # Set (committed) just before the message is given to the mail server, cleared when the server
+    # refused it: found set on a delivery left "sending" by a dead worker, it means the server may
+    # have the message already (services._uncertain).
+    handed_over_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     first_downloaded_at = models.DateTimeField(null=True, blank=True)

@@ -6,7 +6,9 @@ import datetime
 import hashlib
 import hmac
 import logging
+import os
 import secrets
+import smtplib
 from dataclasses import dataclass
 from email.utils import make_msgid
 
@@ -21,6 +23,7 @@ from django.utils import timezone, translation
 from sealpost.delivery.models import Delivery, DownloadLink
 from sealpost.orders.models import Order, Recipient, Status
 from sealpost.orders.services import record, transition
+from sealpost.privacy import redact
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,25 @@ DELIVERABLE = {Status.ISSUED, Status.DELIVERED, Status.COMPLETED}
 
 
 def backoff(attempts: int) -> datetime.timedelta:
-    return datetime.timedelta(seconds=min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX))
+    base = getattr(settings, "DELIVERY_BACKOFF_SECONDS", None) or BACKOFF_BASE  # shortened by the fault suite
+    cap = getattr(settings, "DELIVERY_BACKOFF_MAX_SECONDS", None) or BACKOFF_MAX
+    return datetime.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
+
+
+# What to do with an "uncertain" delivery: a worker handed the message to the mail server and
+# died before it could record the answer, so the server may or may not have accepted it. There
+# is no way to ask an SMTP server whether it has a message, so: "resend" (the default: at least
+# once, with the SAME Message-ID, so that the copy can be recognised as a duplicate) or "hold"
+# (at most once: the delivery waits for staff, who check the mail server's log and use "Retry
+# deliveries"). The local mailbox is checked for the Message-ID first: no guess needed there.
+UNCERTAIN_POLICIES = ("resend", "hold")
+# Errors by which the mail server said it does not take the message (a reply code).
+REFUSED = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)
+
+
+def uncertain_policy() -> str:
+    policy = getattr(settings, "DELIVERY_ON_UNCERTAIN", None) or os.environ.get("SEALPOST_DELIVERY_ON_UNCERTAIN") or "resend"
+    return policy if policy in UNCERTAIN_POLICIES else "resend"
 
 
 def new_message_id() -> str:
@@ -86,6 +107,27 @@ def enqueue_task(task, object_id: int, run_after=None) -> None:
         task.enqueue(object_id)
     except Exception:  # the queue is down: the state is kept here, the sweeper enqueues it later
         log.exception("could not enqueue %s for %s", task.name, object_id)
+
+
+def pending_ids(*tasks) -> set[int]:
+    """The ids already waiting in the database queue (django-tasks-db, READY: not started, or
+    deferred to a retry time) for these tasks, so that a sweep does not queue them again: on a
+    backlog, a sweep every minute would otherwise add a task per waiting row each time, and the
+    worker would spend its time skipping them (and hold the database's write lock doing so).
+    Empty for other backends: there a duplicate task costs one claim that fails."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    found: set[int] = set()
+    for task in tasks:
+        if not isinstance(task.get_backend(), DatabaseBackend):
+            continue
+        from django_tasks_db.models import DBTaskResult
+
+        for args_kwargs in DBTaskResult.objects.filter(status="READY", task_path=task.module_path).values_list(
+                "args_kwargs", flat=True):
+            for arg in (args_kwargs or {}).get("args") or []:
+                found.update(arg if isinstance(arg, list) else [arg])
+    return found
 
 
 def _enqueue(delivery_id: int, run_after=None) -> None:
@@ -158,6 +200,42 @@ def resend(delivery: Delivery, actor) -> Delivery:
     return fresh
 
 
+def retry_deliveries(orders, actor) -> dict[str, int]:
+    """Staff retry the failed deliveries of these orders now (the desk's bulk action): every
+    recipient whose latest delivery failed (given up, or waiting for its backoff) is tried again
+    at once with attempts counted afresh and the same Message-ID and link; recipients never
+    scheduled are scheduled; failed WES uploads are tried again too. Answers counts:
+    "retried" (deliveries and uploads), "nothing_to_retry" (orders), "not_issued" (orders with
+    nothing to deliver yet)."""
+    from sealpost.delivery import wes_submissions
+    from sealpost.delivery.models import WESSubmission
+
+    counts = {"retried": 0, "nothing_to_retry": 0, "not_issued": 0}
+    for order in orders:
+        order = Order.objects.get(pk=order.pk)
+        if order.status not in DELIVERABLE:
+            counts["not_issued"] += 1
+            continue
+        retried = 0
+        with transaction.atomic():
+            for delivery in current_deliveries(order).values():
+                if delivery.state != Delivery.State.FAILED:
+                    continue
+                if Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.FAILED).update(
+                        state=Delivery.State.QUEUED, attempts=0, next_attempt_at=timezone.now(), lease_until=None,
+                        handed_over_at=None):  # staff decided: an uncertain one is sent again
+                    record(order, "delivery_retried", actor, recipient=delivery.recipient.position,
+                           message_id=delivery.message_id)
+                    enqueue_on_commit(delivery.pk)
+                    retried += 1
+        retried += len(schedule_delivery(order))
+        for submission in WESSubmission.objects.filter(order=order, state=WESSubmission.State.FAILED):
+            retried += bool(wes_submissions.retry(submission, actor))
+        counts["retried"] += retried
+        counts["nothing_to_retry"] += not retried
+    return counts
+
+
 # --- sending ----------------------------------------------------------------------------------
 
 
@@ -191,34 +269,122 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
     return message
 
 
+def already_accepted(delivery: Delivery) -> bool | None:
+    """Whether the configured mail backend already holds this delivery's message (by its
+    Message-ID): True or False where that can be known (the local mailbox), None where it cannot
+    (SMTP: a server cannot be asked)."""
+    from sealpost.delivery.mailbox import MailboxBackend, mailbox_dir
+
+    backend = get_connection(fail_silently=True)
+    if not isinstance(backend, MailboxBackend):
+        return None
+    digest = hashlib.sha256(delivery.message_id.encode("utf-8", "replace")).hexdigest()[:16]
+    folder = mailbox_dir()
+    return folder.is_dir() and any(name.endswith(f"-{digest}.eml") for name in os.listdir(folder))
+
+
+def _record_sent(delivery: Delivery, **details) -> None:
+    # The state first, alone (one UPDATE, committed at once): from then on nothing sends it again.
+    # The history and the order's move to "delivered" follow in a second transaction; a worker
+    # killed between the two leaves the e-mail recorded sent without its history line, and the
+    # sweeper moves the order on (finish_delivered). The shorter the first step, the shorter the
+    # window in which the server has the message and we have not recorded it.
+    Delivery.objects.filter(pk=delivery.pk).update(
+        state=Delivery.State.SENT, sent_at=timezone.now(), lease_until=None, next_attempt_at=None, last_error="")
+    with transaction.atomic():
+        record(delivery.order, "delivery_sent", None, recipient=delivery.recipient.position,
+               message_id=delivery.message_id, **details)
+        _maybe_delivered(delivery.order)
+
+
+def finish_delivered() -> int:
+    """Issued orders whose every first delivery is sent, but not marked delivered (a worker
+    died between recording the last e-mail and moving the order on): move them on now."""
+    unsent = Delivery.objects.filter(resend_of__isnull=True).exclude(state=Delivery.State.SENT).values("order_id")
+    done = 0
+    for order in Order.objects.filter(status=Status.ISSUED, deliveries__isnull=False).exclude(pk__in=unsent).distinct():
+        with transaction.atomic():
+            _maybe_delivered(order)
+        done += 1
+    return done
+
+
+def _uncertain(delivery: Delivery) -> str | None:
+    """The previous attempt handed the message over and vanished (see UNCERTAIN_POLICIES).
+    Answers "sent" or "held" when this attempt must not send, None to send again."""
+    accepted = already_accepted(delivery)
+    if accepted:
+        _record_sent(delivery, uncertain="found")
+        return "sent"
+    if accepted is None and uncertain_policy() == "hold":
+        reason = ("Uncertain: the mail server was being handed this e-mail when the worker stopped or the "
+                  "connection broke; look for its Message-ID in the mail server's log, then retry it or not.")
+        with transaction.atomic():
+            Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.SENDING).update(
+                state=Delivery.State.FAILED, last_error=reason, next_attempt_at=None, lease_until=None)
+            record(delivery.order, "delivery_uncertain", None, recipient=delivery.recipient.position,
+                   message_id=delivery.message_id, action="held")
+        return "held"
+    if accepted is None:  # resend, with the same Message-ID: the at-least-once window, recorded
+        record(delivery.order, "delivery_uncertain", None, recipient=delivery.recipient.position,
+               message_id=delivery.message_id, action="resent")
+    return None
+
+
 def send_delivery(delivery_id: int, now=None) -> str:
     """One attempt at a delivery. Answers what happened: "sent", "failed", "skipped" (not due,
-    already sent or being sent by another worker)."""
+    already sent or being sent by another worker), "held" (uncertain, see UNCERTAIN_POLICIES).
+
+    The phases are committed one by one: claimed ("sending", with a lease), handed over
+    (handed_over_at: the mail server is being given the message), then sent or failed. An
+    attempt that finds handed_over_at set on a delivery it claimed from a dead worker knows the
+    server may already have the message, and does not resend blindly (_uncertain)."""
     now = now or timezone.now()
     if not _claim(delivery_id, now):
         return "skipped"
     delivery = Delivery.objects.select_related("order", "recipient", "link").get(pk=delivery_id)
+    if delivery.handed_over_at is not None:
+        outcome = _uncertain(delivery)
+        if outcome:
+            return outcome
+    handed_over = False
     try:
         message = build_message(delivery)
-        with get_connection(fail_silently=False) as connection:
+        connection = get_connection(fail_silently=False)
+        try:
+            connection.open()  # a failure to connect is a plain failure: the server has nothing
+            Delivery.objects.filter(pk=delivery_id).update(handed_over_at=timezone.now())
+            handed_over = True
             connection.send_messages([message])
+            # Recorded at once, before saying goodbye (QUIT): the window in which the server has
+            # the message and we have not recorded it is as short as one transaction makes it.
+            _record_sent(delivery)
+        finally:
+            # Once the server has said "250 OK" the message is theirs: an error while saying
+            # goodbye (QUIT on a connection the server dropped) must not make it a failure,
+            # which would send it again.
+            try:
+                connection.close()
+            except Exception as error:
+                log.info("closing the mail connection after delivery %s: %s", delivery_id, redact(error))
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"[:300]
-        log.warning("delivery %s attempt %s failed: %s", delivery_id, delivery.attempts, reason)
+        # The server's words may quote the recipient's address: never into the log.
+        log.warning("delivery %s attempt %s failed: %s", delivery_id, delivery.attempts, redact(reason))
         retry_at = timezone.now() + backoff(delivery.attempts) if delivery.attempts < settings.DELIVERY_MAX_ATTEMPTS else None
+        # The server refused the message with a reply code, or was never reached: it does not
+        # have it, and the next attempt is a plain one. A connection lost or timed out while the
+        # message was being handed over leaves handed_over_at set: the server may have it.
+        still_uncertain = handed_over and not isinstance(error, REFUSED)
         with transaction.atomic():
             Delivery.objects.filter(pk=delivery_id, state=Delivery.State.SENDING).update(
-                state=Delivery.State.FAILED, last_error=reason, next_attempt_at=retry_at, lease_until=None)
+                state=Delivery.State.FAILED, last_error=reason, next_attempt_at=retry_at, lease_until=None,
+                **({} if still_uncertain else {"handed_over_at": None}))
             if retry_at is None:
                 record(delivery.order, "delivery_failed", None, recipient=delivery.recipient.position, reason=reason)
             else:
                 enqueue_on_commit(delivery_id, retry_at)
         return "failed"
-    with transaction.atomic():
-        Delivery.objects.filter(pk=delivery_id).update(
-            state=Delivery.State.SENT, sent_at=timezone.now(), lease_until=None, next_attempt_at=None, last_error="")
-        record(delivery.order, "delivery_sent", None, recipient=delivery.recipient.position, message_id=delivery.message_id)
-        _maybe_delivered(delivery.order)
     return "sent"
 
 
@@ -241,7 +407,14 @@ def sweep(now=None) -> int:
         Q(state=Delivery.State.SENDING, lease_until__lt=now)
         | Q(state__in=[Delivery.State.QUEUED, Delivery.State.FAILED], next_attempt_at__lte=now)
     ).values_list("pk", flat=True)
-    ids = list(due)
+    from sealpost.delivery.tasks import send_delivery_task
+
+    try:
+        finish_delivered()
+    except Exception:
+        log.exception("moving fully delivered orders on failed")
+    waiting = pending_ids(send_delivery_task)
+    ids = [pk for pk in due if pk not in waiting]
     for pk in ids:
         _enqueue(pk)
     from sealpost.delivery import wes_submissions

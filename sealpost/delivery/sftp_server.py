@@ -2,8 +2,12 @@
 
 Used by the tests and the demo. It runs in a background thread with its own event loop,
 serves one folder as its root (chroot), accepts only the one authorized public key, and
-has two test hooks: ``fail_after_bytes`` drops the connection in the middle of a write,
-and ``rotate_host_key()`` makes it present another host key from then on.
+has test hooks to misbehave on command: ``fail_after_bytes`` drops the connection in the
+middle of a write, ``drop_connections()`` drops every open connection now, ``pause()`` /
+``resume()`` refuse new connections for a while (the port is closed), and
+``rotate_host_key()`` makes it present another host key from then on. It records what the
+clients did: ``opened_final`` (files opened for writing under a name not ending in ``.part``:
+the client wrote a final name directly), ``renames`` (every rename, as client paths).
 
     server = LocalSFTPServer(Path("/tmp/wes"), authorized_key=Path("~/.ssh/id_ed25519.pub"))
     host, port = server.start()
@@ -35,10 +39,14 @@ class LocalSFTPServer:
         self.host_key = _private_key(host_key) if host_key is not None else asyncssh.generate_private_key("ssh-ed25519")
         # Test hooks and observations; read and written from the test thread.
         self.fail_after_bytes: int | None = None  # drop the connection once this many bytes are written
+        self.write_delay = 0.0  # seconds each write request takes (a slow link), for the fault suite
         self.bytes_written = 0
         self.password_attempts: list[str] = []
         self.auth_methods: list[str] = []
         self.connections = 0
+        self.opened_final: list[str] = []  # opened for writing under a final name (not .part)
+        self.renames: list[tuple[str, str]] = []
+        self._live: set = set()  # open SSH connections, for drop_connections()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._listener = None
@@ -89,6 +97,28 @@ class LocalSFTPServer:
         if self._listener:
             self._loop.call_soon_threadsafe(lambda: self._listener.update(server_host_keys=[self.host_key]))
 
+    def drop_connections(self) -> int:
+        """Abort every open connection now (a network cut); answers how many."""
+        live = list(self._live)
+        for conn in live:
+            self._loop.call_soon_threadsafe(conn.abort)
+        return len(live)
+
+    def pause(self) -> None:
+        """Refuse new connections (the listening port is closed) until resume()."""
+        async def close():
+            if self._listener:
+                self._listener.close()
+                await self._listener.wait_closed()
+                self._listener = None
+
+        asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=10)
+
+    def resume(self) -> None:
+        """Listen again, on the same port."""
+        if self._listener is None:
+            asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(timeout=10)
+
     # Inside the server thread -----------------------------------------------------------
 
     def _run(self, ready):
@@ -101,6 +131,11 @@ class LocalSFTPServer:
         class Server(asyncssh.SSHServer):
             def connection_made(self, conn):
                 owner.connections += 1
+                self._conn = conn
+                owner._live.add(conn)
+
+            def connection_lost(self, exc):
+                owner._live.discard(getattr(self, "_conn", None))
 
             def begin_auth(self, username):
                 return True
@@ -127,6 +162,19 @@ class LocalSFTPServer:
 
             dropped = False
 
+            def open(self, path, pflags, attrs):
+                if pflags & asyncssh.FXF_WRITE and not path.endswith(b".part"):
+                    owner.opened_final.append(path.decode("utf-8", "replace"))
+                return super().open(path, pflags, attrs)
+
+            def rename(self, oldpath, newpath):
+                owner.renames.append((oldpath.decode("utf-8", "replace"), newpath.decode("utf-8", "replace")))
+                return super().rename(oldpath, newpath)
+
+            def posix_rename(self, oldpath, newpath):
+                owner.renames.append((oldpath.decode("utf-8", "replace"), newpath.decode("utf-8", "replace")))
+                return super().posix_rename(oldpath, newpath)
+
             def write(self, file_obj, offset, data):
                 if self.dropped:  # requests already queued when the connection was dropped
                     raise asyncssh.SFTPConnectionLost("connection dropped by the test hook")
@@ -142,6 +190,12 @@ class LocalSFTPServer:
                     self.connection.abort()
                     raise asyncssh.SFTPConnectionLost("connection dropped by the test hook")
                 owner.bytes_written += len(data)
+                if owner.write_delay:
+                    async def slow(server=self):
+                        await asyncio.sleep(owner.write_delay)
+                        return asyncssh.SFTPServer.write(server, file_obj, offset, data)
+
+                    return slow()
                 return super().write(file_obj, offset, data)
 
         self._listener = await asyncssh.listen(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from sealpost.accounts import throttle
 from sealpost.accounts.models import Role
 from sealpost.delivery import services
 from sealpost.delivery import wes_submissions
@@ -38,6 +39,7 @@ def _refused(request, opened, document=None):
 
 
 @never_cache
+@throttle.limit("download_ip", value_kwarg="token", value_scope="download_token")
 def link(request, token):
     opened = services.open_link(token)
     if opened.state != LinkState.OK:
@@ -51,6 +53,7 @@ def link(request, token):
 
 
 @never_cache
+@throttle.limit("download_ip", value_kwarg="token", value_scope="download_token")
 def download(request, token, code):
     opened = services.open_link(token)
     if opened.state != LinkState.OK:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -24,6 +25,7 @@ from sealpost.delivery.models import WESSubmission
 from sealpost.orders import deadlines
 from sealpost.orders.models import Order, Status
 from sealpost.orders.services import record, transition
+from sealpost.privacy import redact
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,20 @@ class WESSubmissionError(Exception):
 
 
 def backoff(attempts: int) -> datetime.timedelta:
-    return datetime.timedelta(seconds=min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX))
+    base = getattr(settings, "DELIVERY_BACKOFF_SECONDS", None) or BACKOFF_BASE  # shortened by the fault suite
+    cap = getattr(settings, "DELIVERY_BACKOFF_MAX_SECONDS", None) or BACKOFF_MAX
+    return datetime.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
+
+
+def max_attempts() -> int:
+    return getattr(settings, "WES_MAX_ATTEMPTS", None) or MAX_ATTEMPTS
+
+
+def lease() -> datetime.timedelta:
+    """How long a claimed upload is a worker's; past it the sweeper takes it over (a worker
+    killed mid-upload). SEALPOST_WES_LEASE_SECONDS, 15 minutes by default."""
+    seconds = getattr(settings, "WES_LEASE_SECONDS", None) or os.environ.get("SEALPOST_WES_LEASE_SECONDS")
+    return datetime.timedelta(seconds=float(seconds)) if seconds else LEASE
 
 
 def _has_documents(order: Order) -> bool:
@@ -130,7 +145,7 @@ def _due(now) -> Q:
 
 def _claim(submission_id: int, now) -> bool:
     return bool(WESSubmission.objects.filter(_due(now), pk=submission_id).update(
-        state=State.UPLOADING, lease_until=now + LEASE, attempts=F("attempts") + 1))
+        state=State.UPLOADING, lease_until=now + lease(), attempts=F("attempts") + 1))
 
 
 def _configured() -> str:
@@ -175,20 +190,49 @@ def upload_submission(submission_id: int, now=None, config: wes.Config | None = 
 
 def upload_batch(submission_ids: list[int], now=None, config: wes.Config | None = None) -> dict[int, str]:
     """Every given submission through ONE SFTP connection (the sweeper's batches, a graduation
-    day's backlog). Each submission keeps its own claim, retries and outcome."""
-    now = now or timezone.now()
+    day's backlog). Each submission keeps its own claim, retries and outcome. A connection that
+    breaks in the middle is opened again once for the rest (not every later submission charged
+    an attempt for the one that broke); if it cannot be opened, each remaining one records why.
+    Each claim is taken when its turn comes (its lease runs from then, not from the batch's
+    start: a long batch does not hand its tail to another worker's sweep)."""
+    given_now = now
     if config is None and _configured():
-        return {pk: upload_submission(pk, now) for pk in submission_ids}
+        return {pk: upload_submission(pk, given_now) for pk in submission_ids}
+    results: dict[int, str] = {}
+    uploader = None
+    failure = None
     try:
-        with wes.Uploader(config) as uploader:
-            return {pk: _attempt(pk, now, uploader.upload_order) for pk in submission_ids}
-    except wes.WESError as error:  # the connection itself failed: each due submission records it
-        failure = error
+        for pk in submission_ids:
+            when = given_now or timezone.now()
+            if failure is None and uploader is None:
+                try:
+                    uploader = wes.Uploader(config)
+                    uploader.connect()
+                except wes.WESError as error:  # cannot connect: this one and the rest record it
+                    uploader, failure = None, error
+            if failure is not None:
+                def refuse(order, version, failure=failure):
+                    raise failure
 
-    def refuse(order, version):
-        raise failure
+                results[pk] = _attempt(pk, when, refuse)
+                continue
+            broke = []
 
-    return {pk: _attempt(pk, now, refuse) for pk in submission_ids}
+            def upload(order, version, uploader=uploader, broke=broke):
+                try:
+                    return uploader.upload_order(order, version)
+                except wes.WESUnavailable:
+                    broke.append(True)
+                    raise
+
+            results[pk] = _attempt(pk, when, upload)
+            if broke:  # this connection is gone: the next submission opens a new one
+                uploader.close()
+                uploader = None
+    finally:
+        if uploader is not None:
+            uploader.close()
+    return results
 
 
 def _attempt(submission_id: int, now, upload) -> str:
@@ -214,8 +258,8 @@ def _attempt(submission_id: int, now, upload) -> str:
     except Exception as error:
         transient = isinstance(error, (wes.WESUnavailable, wes.UploadMismatch)) or not isinstance(error, wes.WESError)
         reason = (str(error) if isinstance(error, wes.WESError) else f"{type(error).__name__}: {error}")[:500]
-        log.warning("WES submission %s attempt %s failed: %s", submission_id, submission.attempts, reason)
-        retry_at = timezone.now() + backoff(submission.attempts) if transient and submission.attempts < MAX_ATTEMPTS else None
+        log.warning("WES submission %s attempt %s failed: %s", submission_id, submission.attempts, redact(reason))
+        retry_at = timezone.now() + backoff(submission.attempts) if transient and submission.attempts < max_attempts() else None
         with transaction.atomic():
             WESSubmission.objects.filter(pk=submission_id, state=State.UPLOADING).update(
                 state=State.FAILED, last_error=reason, next_attempt_at=retry_at, lease_until=None)
@@ -243,7 +287,11 @@ def sweep(now=None) -> int:
     now = now or timezone.now()
     if _configured():
         return 0
-    ids = list(WESSubmission.objects.filter(_due(now)).values_list("pk", flat=True))
+    from sealpost.delivery.services import pending_ids
+    from sealpost.delivery.tasks import upload_wes, upload_wes_batch
+
+    waiting = pending_ids(upload_wes, upload_wes_batch)  # already queued: not again
+    ids = [pk for pk in WESSubmission.objects.filter(_due(now)).values_list("pk", flat=True) if pk not in waiting]
     if ids:
         _enqueue_batch(ids)  # one task, one connection for all of them
     return len(ids)

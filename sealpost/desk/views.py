@@ -28,6 +28,7 @@ from sealpost.orders import services
 from sealpost.orders.forms import DeskOrderForm, recipient_formset_class
 from sealpost.orders.models import ApplicantType, Channel, Order, Status
 from sealpost.documents import services as document_services
+from sealpost.documents import storage
 from sealpost.documents.models import Document, normalise_code
 from sealpost.documents.types import DocumentType
 from sealpost.portal.views import PREFIX, fee_context, pdf_response, rows_changed
@@ -106,6 +107,7 @@ DELIVERY_COUNTS = {
     "retried": gettext_lazy("Deliveries retried: %(n)d"),
     "nothing_to_retry": gettext_lazy("nothing to retry: %(n)d"),
     "failed": gettext_lazy("failed: %(n)d"),
+    "not_issued": gettext_lazy("not issued yet: %(n)d"),
 }
 
 
@@ -233,7 +235,7 @@ def document_download(request, number, code):
     """The signed file, for staff: also after revocation, as the record of what was issued."""
     document = order_document(number, code)
     current = document.current_file
-    if current is None:
+    if current is None or not storage.exists(current.sha256):  # gone: shredded (sealpost shred)
         raise Http404
     audit.document_downloaded(document, actor=request.user, via="desk")
     return pdf_response(current.read(), f"{document.document_type}-{document.language}-{document.verification_code}.pdf")

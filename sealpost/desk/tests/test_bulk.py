@@ -1,7 +1,5 @@
 """Bulk actions from the queue: payment notices, approval (officers), delivery retries."""
 
-import importlib.util
-
 import pytest
 from django.core import mail
 
@@ -116,10 +114,41 @@ def test_officer_approves_in_bulk(officer_client, settings, student, grades, cle
     assert waiting.status == Status.ISSUED and held.status == Status.PAID
 
 
-@pytest.mark.skipif(importlib.util.find_spec("sealpost.delivery") is not None, reason="delivery has landed")
-def test_retry_deliveries_not_available_yet(clerk_client, submitted):
-    _, shown = bulk(clerk_client, {"action": "retry_delivery", "orders": [submitted[0].number]})
-    assert shown == ["Retrying deliveries is not available yet."]
+def test_retry_deliveries(clerk_client, clerk, submitted, settings, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from sealpost.delivery import services as delivery_services
+    from sealpost.delivery.models import Delivery
+    from sealpost.documents import storage
+    from sealpost.documents.models import Document, DocumentFile
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    issued, waiting, _ = submitted
+    Order.objects.filter(pk=issued.pk).update(status=Status.ISSUED)
+    data = f"%PDF-1.7 stand-in {issued.number}".encode()
+    document = Document.objects.create(order=issued, student=issued.student, document_type="transcript",
+                                       language="en", holder_name_en=issued.name_en, issued_at=timezone.now())
+    DocumentFile.objects.create(document=document, sha256=storage.put(data), size=len(data))
+    settings.EMAIL_BACKEND = "sealpost.delivery.tests.test_bulk_helpers.RefusingBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery_services.schedule_delivery(issued)
+    delivery = Delivery.objects.get(order=issued)
+    assert delivery.state == Delivery.State.FAILED and delivery.next_attempt_at is not None
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=None)  # given up
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _, shown = bulk(clerk_client, {"action": "retry_delivery", "orders": [issued.number, waiting.number]})
+    assert shown == ["Deliveries retried: 1; not issued yet: 1"]  # the second is not issued: nothing to deliver
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.SENT and delivery.attempts == 1  # counted afresh
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [delivery.message_id]  # same Message-ID
+    assert issued.events.filter(kind="delivery_retried", actor=clerk).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        _, shown = bulk(clerk_client, {"action": "retry_delivery", "orders": [issued.number]})
+    assert shown == ["Deliveries retried: 0; nothing to retry: 1"]
+    assert len(mail.outbox) == 1
 
 
 def test_counts_in_any_shape():
