@@ -11,12 +11,40 @@ from sealpost.records.models import Programme, Student, StudentStatus
 
 PASSWORD = "correct horse battery staple"
 
+# Property-based tests (hypothesis). No deadline: a request's time varies with the machine and
+# the database. The function-scoped fixtures (a client, an applicant) are shared by the examples
+# of one test on purpose: each example is a request or an import that must be answered whatever
+# earlier examples stored. HYPOTHESIS_PROFILE=ci runs a tenth of the examples (the PostgreSQL
+# run); see sealpost/portal/tests/fuzz.py for how many each test runs.
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
+           HealthCheck.large_base_example, HealthCheck.filter_too_much]
+hypothesis_settings.register_profile("sealpost", deadline=None, suppress_health_check=_HEALTH, print_blob=True)
+# ci: no shrinking (shrinking a case with a 300,000-character field takes minutes); the failing
+# case is reported as found.
+from hypothesis import Phase  # noqa: E402
+
+hypothesis_settings.register_profile("ci", parent=hypothesis_settings.get_profile("sealpost"),
+                                     phases=[Phase.explicit, Phase.reuse, Phase.generate])
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "sealpost"))
+
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "files"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only: fast
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings, tmp_path):
+    """Rate limits and sign-in lockouts count in the cache: each test gets its own, empty one,
+    so the many sign-ins of the suite never add up to a limit (sealpost/accounts/throttle.py).
+    The same kind as in production (django-ratelimit's check refuses a per-process cache)."""
+    settings.CACHES = {"default": {"BACKEND": "sealpost.cache.LockedFileBasedCache",
+                                   "LOCATION": str(tmp_path / "cache")}}
 
 
 @pytest.fixture
@@ -128,3 +156,19 @@ def signed_in_page(browser, live_server, client):
         return context.new_page()
 
     return open_page
+
+
+@pytest.fixture
+def run_worker(settings):
+    """``run_worker()`` runs the background worker once, as ``sealpost worker --batch`` does:
+    every queued task runs to the end (the issuance after a payment, then the e-mails and WES
+    uploads it schedules). Tests using it need ``@pytest.mark.django_db(transaction=True)``:
+    tasks are queued when a transaction commits, and the worker reads what was committed."""
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def run():
+        call_command("worker", batch=True, verbosity=0)
+
+    return run

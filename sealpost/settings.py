@@ -46,10 +46,13 @@ INSTALLED_APPS = [
     "sealpost.delivery",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (below), on every answer
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -86,10 +89,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # WAL lets the web server and the worker read while one of them writes.
+    # Connections are kept (like PostgreSQL's, above): opening one costs a file open, the
+    # PRAGMAs below and a parse of the schema on its first query, about 1 ms a request
+    # (bench/web.py). An idle connection holds no lock.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    # WAL lets the web server and the worker read while one of them writes. A writer waits up to
+    # 20 s for another's write to end (busy_timeout) rather than fail with "database is locked":
+    # several workers and a burst of payments queue their writes (bench/batch.py).
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -148,10 +156,30 @@ WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# --- Security headers and cookies (docs/configuration.md, "Security") -------------------------
+HTTPS = BASE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Over https: redirect plain http, and tell browsers to use https only (HSTS) for a year.
+SECURE_SSL_REDIRECT = HTTPS and env_bool("SEALPOST_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("SEALPOST_HSTS_SECONDS", 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SEALPOST_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SEALPOST_HSTS_PRELOAD", True)
+# Behind a reverse proxy that terminates TLS: the header it sets to say the request came over
+# https, e.g. "X-Forwarded-Proto" (the proxy must overwrite it, never pass a client's through).
+if env("SEALPOST_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + env("SEALPOST_PROXY_SSL_HEADER").upper().replace("-", "_"), "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # verification codes and download tokens sit in paths
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # E-mail: SMTP when configured; otherwise every message is written to the local mailbox
 # folder in the data directory, where a person can read it.
@@ -186,6 +214,48 @@ if TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+
+# The cache holds the rate-limit counters and sign-in lockouts, so every web process must share
+# it: files in the data folder with atomic counting (one machine, sealpost.cache), or Redis when
+# SEALPOST_REDIS_URL is set (several machines).
+if env("SEALPOST_REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {
+        "BACKEND": "sealpost.cache.LockedFileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "shared"),
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }}
+# django-ratelimit knows only its own list of backends; Django's RedisCache and sealpost's
+# locked file cache both count atomically (INCR; a file lock).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# Rate limits ("count/period", period s, m, h or d with an optional multiplier: "30/5m") and
+# the sign-in lockout. See docs/configuration.md, "Rate limits", and sealpost/accounts/throttle.py.
+RATE_LIMITS = {
+    "login_ip": env("SEALPOST_RATELIMIT_LOGIN_IP", "30/5m"),
+    "password_reset_ip": env("SEALPOST_RATELIMIT_PASSWORD_RESET_IP", "10/h"),
+    "password_reset_email": env("SEALPOST_RATELIMIT_PASSWORD_RESET_EMAIL", "3/h"),
+    "register_ip": env("SEALPOST_RATELIMIT_REGISTER_IP", "10/h"),
+    "resend_ip": env("SEALPOST_RATELIMIT_RESEND_IP", "5/h"),
+    "verify_ip": env("SEALPOST_RATELIMIT_VERIFY_IP", "60/10m"),
+    "verify_upload_ip": env("SEALPOST_RATELIMIT_VERIFY_UPLOAD_IP", "20/10m"),
+    "download_ip": env("SEALPOST_RATELIMIT_DOWNLOAD_IP", "60/10m"),
+    "download_token": env("SEALPOST_RATELIMIT_DOWNLOAD_TOKEN", "30/10m"),
+}
+LOGIN_LOCKOUT_FAILURES = env_int("SEALPOST_LOGIN_LOCKOUT_FAILURES", 10)  # wrong passwords or codes ...
+LOGIN_LOCKOUT_WINDOW_MINUTES = env_int("SEALPOST_LOGIN_LOCKOUT_WINDOW_MINUTES", 15)  # ... within this
+LOGIN_LOCKOUT_MINUTES = env_int("SEALPOST_LOGIN_LOCKOUT_MINUTES", 15)  # lock the account this long
+RATELIMIT_ENABLE = env_bool("SEALPOST_RATELIMIT_ENABLE", True)
+# Behind a reverse proxy every request comes from the proxy's address: name the header in which
+# the proxy passes the client's (X-Real-IP, or X-Forwarded-For, of which the last is used).
+CLIENT_IP_HEADER = env("SEALPOST_CLIENT_IP_HEADER", "")
+RATELIMIT_IP_META_KEY = "sealpost.accounts.throttle.client_ip"
+
+# Personal data of finished orders (delivered, completed, rejected, cancelled, refunded) is removed
+# by `sealpost shred` once nothing happened to the order for RETENTION_DAYS (sealpost.orders.
+# retention); verification records, statistics and the audit trail stay.
+RETENTION_DAYS = env_int("SEALPOST_RETENTION_DAYS", 365)
 
 # Delivery links to recipients: valid for DELIVERY_LINK_DAYS, at most DELIVERY_DOWNLOAD_LIMIT
 # downloads; a failed e-mail is retried with exponential backoff up to DELIVERY_MAX_ATTEMPTS.
@@ -230,6 +300,31 @@ VIRTUAL_ACCOUNT_BANK = env("SEALPOST_VIRTUAL_ACCOUNT_BANK", "")
 # Document types whose issuance waits for an officer's approval after payment.
 APPROVAL_REQUIRED_FOR = {t.strip() for t in env("SEALPOST_APPROVAL_REQUIRED_FOR", "").split(",") if t.strip()}
 
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site only;
+# no inline script or style anywhere (templates load static files; keep it so). The payment
+# page posts its form to ECPay, so form-action allows ECPay's checkout host. img-src allows
+# data: for the API documentation page's icons.
+from csp.constants import NONE, SELF  # noqa: E402
+
+_ecpay_origin = "/".join(ECPAY_URL.split("/", 3)[:3]) if "://" in ECPAY_URL else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        # ECPay answers the checkout post with redirects inside its own domain.
+        "form-action": [SELF, *([_ecpay_origin, "https://*.ecpay.com.tw"] if _ecpay_origin else [])],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    },
+}
+
 # Signing: PAdES B-LT by default; B-LTA (archival timestamp, renewable) when set. With no key
 # configured, a demo PKI (CA, seal certificate, local timestamp authority) is generated in
 # DATA_DIR/pki on first use. See docs/signing.md.
@@ -260,6 +355,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("SEALPOST_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
+        # With SEALPOST_DEBUG, Django logs every SQL statement with its parameters (names,
+        # addresses) at DEBUG: never, even with SEALPOST_LOG_LEVEL=DEBUG.
+        "django.db.backends": {"level": "INFO"},
         # pyHanko logs a traceback for every untrusted or tampered file it is asked to check;
         # the verification answer already says so.
         "pyhanko": {"level": "ERROR"},

@@ -42,6 +42,7 @@ ACTIONS = {
     "document.revoked": gettext_lazy("Document revoked"),
     "staff.signed_in": gettext_lazy("Staff signed in"),
     "staff.sign_in_failed": gettext_lazy("Staff sign-in failed"),
+    "account.locked": gettext_lazy("Sign-in paused after repeated failures"),
 }
 
 

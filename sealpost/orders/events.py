@@ -15,12 +15,15 @@ LABELS = {
     "delivery_failed": _("E-mail to a recipient could not be sent"),
     "delivery_resent": _("E-mail sent again to a recipient"),
     "delivery_downloaded": _("A recipient downloaded the documents"),
+    "delivery_retried": _("E-mail to a recipient tried again by staff"),
+    "delivery_uncertain": _("E-mail hand-over interrupted: the mail server may already have it"),
     "delivered": _("Delivered to every recipient"),
     "hold_released": _("Hold on the student record released"),
     "paid": _("Payment received"),
     "awaiting_approval": _("Paid; waiting for an officer's approval"),
     "approved": _("Issuance approved"),
     "issue_blocked": _("Documents could not be issued"),
+    "issue_failed": _("Issuing failed; it is tried again automatically"),
     "refunded": _("Refunded"),
     "refund_recorded": _("Refund recorded"),
     "ecpay_not_paid": _("ECPay: not paid"),
@@ -33,6 +36,7 @@ LABELS = {
     "wes_reupload": _("Upload to WES again requested (new version)"),
     "wes_retry": _("Upload to WES tried again"),
     "wes_confirmed": _("WES confirmed receipt"),
+    "shredded": _("Personal data removed: the retention period is over"),
 }
 
 

@@ -14,4 +14,6 @@ urlpatterns = [
     path("orders/<str:number>/recipients/<int:position>/", views.recipient_correct, name="recipient_correct"),
     path("orders/<str:number>/form-2-07-3.pdf", views.order_form_pdf, name="order_form_pdf"),
     path("orders/<str:number>/documents/<str:code>.pdf", views.document_download, name="document_download"),
+    path("my-data/", views.personal_data, name="personal_data"),
+    path("my-data/sealpost-personal-data.json", views.personal_data_download, name="personal_data_download"),
 ]

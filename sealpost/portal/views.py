@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sealpost.audit import services as audit
-from sealpost.orders import fees, services
+from sealpost.orders import fees, retention, services
 from sealpost.orders.forms import DOCUMENT_CHOICES, DOCUMENTS_FOR_STATUS, OrderForm, recipient_formset_class
 from sealpost.orders.models import ApplicantType, Order, Status
 from sealpost.orders.validation import passport_hint
@@ -219,6 +219,7 @@ def order_detail(request, number):
         "can_cancel": services.can_cancel(order),
         "can_correct": services.can_correct_recipients(order),
         "issued_documents": order.issued_documents.all(),
+        "shredded": retention.is_shredded(order),
     })
 
 
@@ -229,8 +230,8 @@ def document_download(request, number, code):
 
     order = applicant_order(request, number)
     document = order.issued_documents.filter(verification_code=normalise_code(code)).first()
-    if document is None or document.current_file is None:
-        raise Http404
+    if document is None or document.current_file is None or retention.is_shredded(order):
+        raise Http404  # shredded: the signed file is no longer kept
     if document.is_revoked:
         return render(request, "verify/gone.html", {
             "document": document, "back_url": reverse("portal:order", args=[order.number])}, status=410)
@@ -284,3 +285,41 @@ def order_form_pdf(request, number):
 
     order = applicant_order(request, number)
     return pdf_response(form2073.render(order), f"form-2-07-3-{order.number}.pdf")
+
+
+# --- the applicant's personal data (PDPA articles 3 and 10: the right to a copy) ------------
+
+
+def applicant_signed_in(view):
+    """Signed in as an applicant; a linked student record is not needed."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if request.user.is_staff_member:
+            return redirect("desk:orders")
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@applicant_signed_in
+def personal_data(request):
+    """What we hold about you, and the download of all of it as JSON."""
+    from sealpost.portal import personal_data as export
+
+    return render(request, "portal/personal_data.html", {
+        "order_count": export.orders_of(request.user).count(),
+        "student": request.user.student,
+        "registrar_email": settings.REGISTRAR_EMAIL,
+    })
+
+
+@applicant_signed_in
+def personal_data_download(request):
+    from sealpost.portal import personal_data as export
+
+    data = export.collect(user=request.user)
+    audit.append("personal_data.exported", actor=request.user, object_type="user", object_id=request.user.pk,
+                 via="portal")
+    return export.json_response(data, f"sealpost-personal-data-{request.user.pk}.json")
