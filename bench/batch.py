@@ -1,5 +1,5 @@
 """Batch: 5,000 orders (2 documents each, 1 to 4 recipients, 30% for WES) through the whole
-pipeline, on the embedded default (SQLite, the database task queue, one worker), then on
+pipeline, on the embedded default (SQLite, the database task queue, one worker per core), then on
 PostgreSQL with 1 and 2 workers.
 
 Issue text: "a batch of 5,000 orders through the whole pipeline: elapsed time, documents per
@@ -14,7 +14,7 @@ the last e-mail accepted or WES file renamed into place. Worker start-up (Python
 Typst compiler and the signer, loaded by the first task) is inside the time. Then the audit.
 
 Size: ``--orders N`` or ``SEALPOST_BENCH_ORDERS`` (default 5,000; ``--quick`` 30), and which
-configurations run: ``--configs sqlite-1,postgres-1,postgres-2`` or ``SEALPOST_BENCH_CONFIGS``
+configurations run: ``--configs sqlite-2,postgres-1,postgres-2`` or ``SEALPOST_BENCH_CONFIGS``
 (any ``DATABASE-WORKERS``). PostgreSQL: ``SEALPOST_BENCH_POSTGRES_URL`` (default
 ``postgres://postgres@127.0.0.1:5432/sealpost_bench``; that database is dropped and created).
 
@@ -33,7 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pipeline  # noqa: E402
 
 N_FULL, N_QUICK = 5000, 30
-CONFIGS = "sqlite-1,postgres-1,postgres-2"
+# The embedded default runs one worker per core (sealpost demo, SEALPOST_WORKERS).
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+CONFIGS = f"sqlite-{CORES},postgres-1,postgres-2"
 SVG = pipeline.ROOT / "docs" / "images" / "performance" / "workers.svg"
 
 
