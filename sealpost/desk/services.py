@@ -4,17 +4,21 @@ it stopped, and running one service over many orders for the bulk actions."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from sealpost.desk.queue import CLOSED
 from sealpost.orders.models import Order, Status
 from sealpost.orders.services import OrderError, record
 from sealpost.records.models import Hold
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,6 +35,7 @@ def release_hold(hold: Hold, actor, *, now=None) -> Released:
     """Release a hold, note it on each of the student's open orders, and issue the paid orders
     that the hold kept from being issued. Releasing twice changes nothing."""
     from sealpost.documents.services import IssueError, issue_order
+    from sealpost.payments.services import issue_failed
 
     with transaction.atomic():
         hold = Hold.objects.select_for_update().select_related("student").get(pk=hold.pk)
@@ -54,6 +59,10 @@ def release_hold(hold: Hold, actor, *, now=None) -> Released:
             issue_order(order, actor)
         except IssueError as error:  # another hold, or a name no font can draw
             result.still_blocked.append((order, str(error)))
+        except Exception as error:  # not the order's fault (the signing key, the disk): the worker retries
+            log.exception("issuing order %s after a hold was released failed", order.number)
+            issue_failed(order, actor, error)
+            result.still_blocked.append((order, gettext("Issuing failed; it is tried again automatically")))
         else:
             order.refresh_from_db()
             result.issued.append(order)

@@ -102,3 +102,28 @@ def test_no_notice_on_an_issued_order(applicant_client, applicant, student, hold
     order.status = Status.ISSUED
     order.save()
     assert "on hold" not in applicant_client.get(f"/orders/{order.number}/", **EN).content.decode()
+
+
+def test_a_failure_to_sign_on_release_is_left_to_the_worker(clerk_client, blocked, hold, student):
+    """Where the web process cannot sign (here the seal's key file is readable by others, so it
+    is refused), releasing the hold still works: the clerk is told, and the worker retries."""
+    import os
+
+    from sealpost.documents import pki, signing
+
+    seal_key = pki.ensure_demo_pki().seal_key
+    signing.reset()
+    os.chmod(seal_key, 0o644)
+    try:
+        response = clerk_client.post(f"/desk/holds/{hold.pk}/release/", {"order": blocked.number}, follow=True, **EN)
+    finally:
+        os.chmod(seal_key, 0o600)
+        signing.reset()
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown[0] == "The hold Unpaid tuition has been released."
+    assert shown[1] == f"{blocked.number}: Issuing failed; it is tried again automatically"
+    blocked.refresh_from_db()
+    assert blocked.status == Status.PAID
+    assert blocked.events.filter(kind="issue_failed").exists()
+    assert not blocked.events.filter(kind="issue_blocked").exists()

@@ -16,6 +16,8 @@ bench/latency.py). An idle look is one short transaction with an indexed query (
 takes the write lock for that moment), five times a second per idle worker."""
 
 import logging
+import os
+import sys
 import threading
 
 from django.conf import settings
@@ -70,6 +72,39 @@ def run_tasks(*, batch: bool, verbosity: int, interval: float = POLL_INTERVAL) -
         call_command("db_worker", reload=False, interval=interval, verbosity=verbosity)
 
 
+# jemalloc where the system has it (Debian: libjemalloc2): Typst and pyHanko allocate a lot, and
+# with jemalloc a document takes about 8 ms less CPU (docs/performance.md, issuance benchmark).
+JEMALLOC = ("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
+            "/usr/lib/libjemalloc.so.2", "/usr/local/lib/libjemalloc.so.2")
+
+
+def restart_with_jemalloc() -> None:
+    """Start this worker again with jemalloc preloaded (an allocator can only be chosen when a
+    process starts), when jemalloc is installed and SEALPOST_JEMALLOC is not "off". Only for a
+    worker started as a command (`sealpost worker`, `python -m sealpost worker`), never for one
+    run inside another process (call_command in the tests)."""
+    if os.environ.get("SEALPOST_JEMALLOC", "auto").lower() in ("off", "0", "no", "false"):
+        return
+    if sys.argv[1:2] != ["worker"] or "jemalloc" in os.environ.get("LD_PRELOAD", ""):
+        return
+    library = next((path for path in JEMALLOC if os.path.exists(path)), None)
+    if library is None:
+        return
+    env = dict(os.environ, LD_PRELOAD=f"{library} {os.environ.get('LD_PRELOAD', '')}".strip())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "sealpost", *sys.argv[1:]], env)
+
+
+def allocator() -> str:
+    """"jemalloc" when this process runs with it, else "system"."""
+    try:
+        with open("/proc/self/maps") as maps:
+            return "jemalloc" if "libjemalloc" in maps.read() else "system"
+    except OSError:
+        return "system"
+
+
 class Command(BaseCommand):
     help = "Run the background worker (tasks and the delivery sweeper)."
 
@@ -80,6 +115,9 @@ class Command(BaseCommand):
                             help="Seconds between looks at an empty database queue (default %(default)s).")
 
     def handle(self, *args, batch=False, sweep_every=SWEEP_EVERY, interval=POLL_INTERVAL, **options):
+        restart_with_jemalloc()
+        if options["verbosity"] >= 2:
+            self.stdout.write(f"memory allocator: {allocator()}")
         if batch:
             sweep_all()
             run_tasks(batch=True, verbosity=options["verbosity"])
