@@ -43,6 +43,7 @@ ACTIONS = {
     "staff.signed_in": gettext_lazy("Staff signed in"),
     "staff.sign_in_failed": gettext_lazy("Staff sign-in failed"),
     "account.locked": gettext_lazy("Sign-in paused after repeated failures"),
+    "personal_data.exported": gettext_lazy("Personal data exported (access request)"),
 }
 
 
