@@ -3,14 +3,13 @@
 import email
 import email.policy
 import re
-import socket
 import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from sealpost.delivery import services
+from sealpost.delivery.faults import SMTPServer
 from sealpost.delivery.models import Delivery
 from sealpost.documents import storage
 from sealpost.documents.models import Document, DocumentFile
@@ -43,33 +42,9 @@ class Mailbox:
         return counts
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class SMTPServer:
-    """A real SMTP server that can be stopped (an outage) and started again on the same port."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.mailbox = Mailbox()
-        self.controller = None
-
-    def start(self):
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller:
-            self.controller.stop()
-            self.controller = None
-
-
 @pytest.fixture
 def smtp(settings):
-    server = SMTPServer()
+    server = SMTPServer(Mailbox())  # the fault suite's: stoppable, restarted on the same port
     server.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
