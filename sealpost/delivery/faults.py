@@ -77,15 +77,20 @@ class CountingMailbox:
             return list(self.messages)
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class SMTPServer:
     """A real SMTP server on a fixed port that can be stopped (an outage) and started again."""
 
     def __init__(self, mailbox: CountingMailbox):
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.mailbox = mailbox
         self.controller = None
 

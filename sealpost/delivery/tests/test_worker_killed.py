@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from sealpost.delivery import services
 from sealpost.delivery.models import Delivery
-from sealpost.delivery.tests.test_email import free_port
+from sealpost.delivery.faults import free_port
 from sealpost.documents import storage
 from sealpost.documents.models import Document, DocumentFile
 from sealpost.orders import services as order_services
