@@ -47,6 +47,17 @@ def _own_cache(settings, tmp_path):
                                    "LOCATION": str(tmp_path / "cache")}}
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_wes_connection():
+    """The WES connection a worker keeps open between uploads (wes.upload_order_kept) is per
+    process: a test starts without one and leaves none behind for the next test."""
+    from sealpost.delivery import wes
+
+    wes.close_idle(now=float("inf"))
+    yield
+    wes.close_idle(now=float("inf"))
+
+
 @pytest.fixture
 def make_student(db):
     counter = iter(range(1, 10_000))

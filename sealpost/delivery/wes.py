@@ -1,6 +1,8 @@
 """Delivering an order's documents to WES over SFTP.
 
-One connection serves a batch (``Uploader``). Every file is written as ``NAME.part`` (resumed
+One connection serves a batch (``Uploader``); a worker keeps its connection open between the
+orders it uploads one by one (``upload_order_kept``, at most ``SEALPOST_WES_SFTP_KEEP_OPEN``
+seconds idle). Every file is written as ``NAME.part`` (resumed
 by appending when a previous attempt left a prefix), checked for size, then renamed with
 ``posix_rename``. A file already whole under its final name is skipped, so ``upload_order`` can
 be called again after any failure. A re-upload with other content is an explicit action with
@@ -18,6 +20,8 @@ import os
 import posixpath
 import re
 import socket
+import threading
+import time
 import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -377,8 +381,103 @@ def upload_order(order, version: int = 1, config: Config | None = None) -> list[
         return uploader.upload_order(order, version)
 
 
+# A connection kept open between uploads ----------------------------------------------------
+#
+# Opening an SSH connection (key exchange, authentication, the SFTP session) costs about 90 ms
+# of waiting; a graduation day's worker uploads an order every few seconds. So the connection
+# of one upload is kept, in one slot per process, for the next, while it is alive, to the same
+# server (the same Config, so the same pinned host key) and has been idle less than
+# keep_open_seconds(). The worker's sweeper closes it once idle longer (close_idle). A kept
+# connection that turns out dead when used (WES closed it, the network cut it) costs nothing:
+# uploading is idempotent (.part, size check, rename; whole files skipped), so the order is
+# uploaded again at once through a new connection.
+
+KEEP_OPEN_SECONDS = 30.0
+_kept_lock = threading.Lock()
+_kept: dict = {"uploader": None, "used_at": 0.0}
+
+
+def keep_open_seconds() -> float:
+    """SEALPOST_WES_SFTP_KEEP_OPEN: seconds an idle connection is kept (0: one per order)."""
+    try:
+        return max(float(_setting("WES_SFTP_KEEP_OPEN", "SEALPOST_WES_SFTP_KEEP_OPEN", KEEP_OPEN_SECONDS)), 0.0)
+    except (TypeError, ValueError):
+        return KEEP_OPEN_SECONDS
+
+
+def _alive(uploader: Uploader) -> bool:
+    transport = uploader.client.get_transport() if uploader.client is not None else None
+    return transport is not None and transport.is_active()
+
+
+def _take_kept(config: Config) -> Uploader | None:
+    """The kept connection, taken out of the slot (no other thread can use or close it
+    meanwhile), if it can serve ``config``; otherwise it is closed and None answered."""
+    with _kept_lock:
+        uploader, used_at = _kept["uploader"], _kept["used_at"]
+        _kept["uploader"] = None
+    if uploader is None:
+        return None
+    if uploader.config == config and _alive(uploader) and time.monotonic() - used_at < keep_open_seconds():
+        return uploader
+    uploader.close()
+    return None
+
+
+def _keep(uploader: Uploader) -> None:
+    uploader.written, uploader.skipped = [], []
+    with _kept_lock:
+        older, _kept["uploader"], _kept["used_at"] = _kept["uploader"], uploader, time.monotonic()
+    if older is not None:  # another thread kept one meanwhile: one slot, the newer wins
+        older.close()
+
+
+def close_idle(now: float | None = None) -> bool:
+    """Close the kept connection if it has been idle too long (called by the worker's sweeper,
+    and with ``now=inf`` when the worker stops). True when one was closed."""
+    now = time.monotonic() if now is None else now
+    with _kept_lock:
+        uploader = _kept["uploader"]
+        if uploader is None or now - _kept["used_at"] < keep_open_seconds():
+            return False
+        _kept["uploader"] = None
+    uploader.close()
+    return True
+
+
+def upload_order_kept(order, version: int = 1, config: Config | None = None) -> list[str]:
+    """Upload one order through the process's kept connection where it can serve (see above),
+    else through a new one, which is then kept. With keep_open_seconds() 0, ``upload_order``."""
+    config = config or Config.from_settings()
+    if keep_open_seconds() <= 0:
+        return upload_order(order, version, config)
+    uploader = _take_kept(config)
+    if uploader is not None:
+        try:
+            names = uploader.upload_order(order, version)
+        except WESUnavailable as error:  # it died while kept: once more through a new one
+            logger.info("The kept WES connection was gone (%s); connecting again", error)
+            uploader.close()
+            uploader = None
+        except BaseException:
+            uploader.close()
+            raise
+        else:
+            _keep(uploader)
+            return names
+    uploader = Uploader(config)
+    try:
+        uploader.connect()
+        names = uploader.upload_order(order, version)
+    except BaseException:
+        uploader.close()
+        raise
+    _keep(uploader)
+    return names
+
+
 __all__ = [
     "Config", "HostKeyRefused", "RemoteConflict", "UploadMismatch", "Uploader", "WESError",
     "WESNotConfigured", "WESUnavailable", "documents_of", "file_name", "manifest", "manifest_name",
-    "split_name", "upload_order",
+    "split_name", "upload_order", "upload_order_kept",
 ]

@@ -185,7 +185,9 @@ def upload_submission(submission_id: int, now=None, config: wes.Config | None = 
         if reason:
             WESSubmission.objects.filter(pk=submission_id, state=State.QUEUED).update(last_error=reason[:500])
             return "not_configured"
-    return _attempt(submission_id, now, lambda order, version: wes.upload_order(order, version, config=config))
+    # Through the worker's kept connection (wes.upload_order_kept): one SSH handshake for a run
+    # of orders, not one each.
+    return _attempt(submission_id, now, lambda order, version: wes.upload_order_kept(order, version, config=config))
 
 
 def upload_batch(submission_ids: list[int], now=None, config: wes.Config | None = None) -> dict[int, str]:

@@ -269,3 +269,82 @@ def test_a_batch_whose_connection_fails_retries_each_submission(order, wes_setti
     assert wes_submissions.upload_batch([submission.pk]) == {submission.pk: "failed"}
     submission.refresh_from_db()
     assert submission.state == State.FAILED and submission.next_attempt_at and submission.attempts == 1
+
+
+# --- the connection a worker keeps open between uploads ------------------------------------
+
+
+def another_wes_order(applicant, reference):
+    from sealpost.documents import services as document_services
+
+    draft = order_services.Draft(
+        applicant_type="alumnus", documents=[("transcript", "en")], name_en="CHEN, TA-WEI", phone="0912345678",
+        email=applicant.email, recipients=[("wes@example.org", f"WES Reference No. {reference}")],
+    )
+    order = order_services.place_order(student=applicant.student, draft=draft, applicant=applicant)
+    order.status = Status.PAID
+    order.save()
+    document_services.issue_order(order)
+    return order
+
+
+def test_orders_uploaded_one_after_another_share_one_connection(order, applicant, wes_settings, server, inbox,  # noqa: F811
+                                                                django_capture_on_commit_callbacks):
+    second = another_wes_order(applicant, "7654321")
+    first_submission = schedule(order, django_capture_on_commit_callbacks)
+    second_submission = schedule(second, django_capture_on_commit_callbacks)
+    before = server.connections
+    assert run(first_submission) == "uploaded"
+    assert run(second_submission) == "uploaded"
+    assert server.connections == before + 1  # one SSH handshake for both
+    for submission in (first_submission, second_submission):
+        submission.refresh_from_db()
+        assert submission.state == State.UPLOADED and submission.attempts == 1
+        assert set(submission.files) <= set(remote_files(inbox))
+
+
+def test_a_kept_connection_that_died_costs_no_attempt(order, applicant, wes_settings, server, inbox,  # noqa: F811
+                                                      django_capture_on_commit_callbacks):
+    """WES (or the network) closes the idle connection: the next order goes through a new one
+    at once, and no attempt is charged for the dead one."""
+    first_submission = schedule(order, django_capture_on_commit_callbacks)
+    assert run(first_submission) == "uploaded"
+    second_submission = schedule(another_wes_order(applicant, "7654321"), django_capture_on_commit_callbacks)
+    before = server.connections
+    assert server.drop_connections() == 1  # the kept one
+    assert run(second_submission) == "uploaded"
+    second_submission.refresh_from_db()
+    assert second_submission.attempts == 1 and second_submission.last_error == ""
+    assert server.connections == before + 1
+    assert not [name for name in remote_files(inbox) if name.endswith(".part")]
+
+
+def test_keeping_connections_open_can_be_turned_off(order, applicant, wes_settings, server,  # noqa: F811
+                                                    django_capture_on_commit_callbacks):
+    wes_settings.WES_SFTP_KEEP_OPEN = 0
+    second = another_wes_order(applicant, "7654321")
+    submissions = [schedule(o, django_capture_on_commit_callbacks) for o in (order, second)]
+    before = server.connections
+    assert [run(s) for s in submissions] == ["uploaded", "uploaded"]
+    assert server.connections == before + 2
+    assert not server._live  # none left open
+
+
+def test_an_idle_kept_connection_is_closed_by_the_sweeper(order, wes_settings, server,  # noqa: F811
+                                                          django_capture_on_commit_callbacks):
+    import time
+
+    from sealpost.delivery import wes
+    from sealpost.delivery.management.commands.worker import sweep_all
+
+    wes_settings.WES_SFTP_KEEP_OPEN = 0.5
+    assert run(schedule(order, django_capture_on_commit_callbacks)) == "uploaded"
+    sweep_all()
+    assert len(server._live) == 1  # idle less than half a second: kept
+    time.sleep(0.6)
+    sweep_all()
+    deadline = time.monotonic() + 5
+    while server._live and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not server._live
+    assert not wes.close_idle(now=float("inf"))  # nothing left to close

@@ -25,6 +25,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from sealpost.delivery import wes
 from sealpost.delivery.services import sweep
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def sweep_all() -> None:
 
     sweep()
     sweep_unissued()
+    wes.close_idle()  # the WES connection kept open between uploads, once idle too long
 
 
 def uses_rq() -> bool:
@@ -120,7 +122,10 @@ class Command(BaseCommand):
             self.stdout.write(f"memory allocator: {allocator()}")
         if batch:
             sweep_all()
-            run_tasks(batch=True, verbosity=options["verbosity"])
+            try:
+                run_tasks(batch=True, verbosity=options["verbosity"])
+            finally:
+                wes.close_idle(now=float("inf"))
             return
         stop = threading.Event()
         thread = threading.Thread(target=sweeper, args=(stop, sweep_every), daemon=True, name="sweeper")
@@ -129,3 +134,4 @@ class Command(BaseCommand):
             run_tasks(batch=False, verbosity=options["verbosity"], interval=interval)
         finally:
             stop.set()
+            wes.close_idle(now=float("inf"))
