@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -81,6 +82,7 @@ def run_one(database: str, workers: int, n: int, quick: bool) -> dict:
         "audit": audit,
         "database_is_locked": sum(v["database_is_locked"] for v in problems.values()),
         "worker_tracebacks": sum(v["tracebacks"] for v in problems.values()),
+        "worker_errors": dict(sum((Counter(v["errors"]) for v in problems.values()), Counter())),
         "tasks": tasks,
     }
 

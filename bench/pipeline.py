@@ -34,7 +34,7 @@ default ``$SEALPOST_BENCH_POSTGRES_URL`` or ``postgres://postgres@127.0.0.1:5432
 the database is dropped and created, so never point it at real data), ``worker_args`` (extra
 ``sealpost worker`` arguments, e.g. ``["--interval", "1"]``), ``worker_env`` (extra environment
 for the workers), ``students`` (how many generated students the orders are spread over),
-``keep`` (leave the temporary folder, for a post-mortem).
+``keep`` (leave the temporary folder, for a post-mortem; or SEALPOST_BENCH_KEEP=1).
 
 Attributes while running: ``tmp`` (the temporary folder), ``data_dir``, ``inbox`` (the SFTP
 folder WES files land in), ``database_url``, ``smtp`` (the recording handler: ``.messages``, a
@@ -176,6 +176,19 @@ class OrderSpec:
         return bool(self.wes_reference)
 
 
+def traceback_errors(text: str) -> list[str]:
+    """The exception line ("Type: message") ending each traceback in a log, for the report."""
+    errors = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback (most recent call last)"):
+            for later in lines[i + 1:]:
+                if later and not later.startswith((" ", "\t", "Traceback", "During handling", "The above")):
+                    errors.append(later[:200])
+                    break
+    return errors
+
+
 class Pipeline:
     def __init__(self, *, database: str = "sqlite", workers: int = 1, postgres_url: str | None = None,
                  worker_args=(), worker_env: dict | None = None, students: int = 20, keep: bool = False,
@@ -188,7 +201,7 @@ class Pipeline:
         self.worker_args = list(worker_args)
         self.worker_env = dict(worker_env or {})
         self.n_students = students
-        self.keep = keep
+        self.keep = keep or os.environ.get("SEALPOST_BENCH_KEEP", "") not in ("", "0")
         self.log = log or (lambda *a: print(*a, file=sys.stderr, flush=True))
         self.workers: list[subprocess.Popen] = []
         self.worker_logs: list[Path] = []
@@ -436,7 +449,8 @@ class Pipeline:
         for log in self.worker_logs:
             text = log.read_text(errors="replace") if log.exists() else ""
             problems[log.name] = {"database_is_locked": text.count("database is locked"),
-                                  "tracebacks": text.count("Traceback (most recent call last)")}
+                                  "tracebacks": text.count("Traceback (most recent call last)"),
+                                  "errors": dict(Counter(traceback_errors(text)).most_common(5))}
         return problems
 
     def wait_workers_ready(self, timeout: float = 60) -> None:
