@@ -83,6 +83,9 @@ def review(draft: Draft) -> Review:
 
 
 def record(order: Order, kind: str, actor=None, *, from_status: str = "", to_status: str = "", **details) -> OrderEvent:
+    """Add an event to the order's history and to the audit trail. The trail's head row stays
+    locked until the transaction ends: a transaction that also locks the order must lock it
+    before calling this, never after (two workers deadlock otherwise: delivery/tests/test_lock_order.py)."""
     from sealpost.audit.services import record_order_event  # here: the audit app reads orders
 
     return record_order_event(OrderEvent.objects.create(
