@@ -244,6 +244,7 @@ class Uploader:
         self.sftp: paramiko.SFTPClient | None = None
         self.written: list[str] = []  # final names written during this session
         self.skipped: list[str] = []  # final names already whole on the server
+        self.opened_at: float | None = None  # time.monotonic() when connected
 
     def __enter__(self) -> "Uploader":
         self.connect()
@@ -287,6 +288,7 @@ class Uploader:
             client.close()
             raise WESUnavailable(f"Cannot reach the WES SFTP server {c.host}:{c.port}: {error}") from error
         self.client, self.sftp = client, sftp
+        self.opened_at = time.monotonic()
 
     def close(self) -> None:
         for thing in (self.sftp, self.client):
@@ -386,13 +388,16 @@ def upload_order(order, version: int = 1, config: Config | None = None) -> list[
 # Opening an SSH connection (key exchange, authentication, the SFTP session) costs about 90 ms
 # of waiting; a graduation day's worker uploads an order every few seconds. So the connection
 # of one upload is kept, in one slot per process, for the next, while it is alive, to the same
-# server (the same Config, so the same pinned host key) and has been idle less than
-# keep_open_seconds(). The worker's sweeper closes it once idle longer (close_idle). A kept
-# connection that turns out dead when used (WES closed it, the network cut it) costs nothing:
+# server (the same Config, so the same pinned host key), has been idle less than
+# keep_open_seconds() and open less than KEEP_AT_MOST_SECONDS. The worker's sweeper closes it
+# once idle longer (close_idle). A kept connection that turns out dead when used (WES closed it, the network cut it) costs nothing:
 # uploading is idempotent (.part, size check, rename; whole files skipped), so the order is
 # uploaded again at once through a new connection.
 
 KEEP_OPEN_SECONDS = 30.0
+# However busy, a kept connection is replaced after this long: a host key removed from the
+# known_hosts file, or a server moved, is noticed within ten minutes.
+KEEP_AT_MOST_SECONDS = 600.0
 _kept_lock = threading.Lock()
 _kept: dict = {"uploader": None, "used_at": 0.0}
 
@@ -418,7 +423,9 @@ def _take_kept(config: Config) -> Uploader | None:
         _kept["uploader"] = None
     if uploader is None:
         return None
-    if uploader.config == config and _alive(uploader) and time.monotonic() - used_at < keep_open_seconds():
+    now = time.monotonic()
+    if (uploader.config == config and _alive(uploader) and now - used_at < keep_open_seconds()
+            and now - (uploader.opened_at or 0.0) < KEEP_AT_MOST_SECONDS):
         return uploader
     uploader.close()
     return None

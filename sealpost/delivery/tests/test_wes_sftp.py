@@ -33,6 +33,7 @@ def server(tmp_path, client_key):
     sftp = LocalSFTPServer(root, authorized_key=client_key[0].export_public_key())
     sftp.start()
     yield sftp
+    wes.close_idle(now=float("inf"))  # a connection a worker kept open to this server: closed first
     sftp.stop()
 
 

@@ -348,3 +348,17 @@ def test_an_idle_kept_connection_is_closed_by_the_sweeper(order, wes_settings, s
         time.sleep(0.05)
     assert not server._live
     assert not wes.close_idle(now=float("inf"))  # nothing left to close
+
+
+def test_a_kept_connection_is_replaced_after_ten_minutes_however_busy(order, applicant, wes_settings, server,  # noqa: F811
+                                                                      django_capture_on_commit_callbacks):
+    """So that a host key taken out of the known_hosts file stops being used soon."""
+    from sealpost.delivery import wes
+
+    assert run(schedule(order, django_capture_on_commit_callbacks)) == "uploaded"
+    kept = wes._kept["uploader"]
+    kept.opened_at -= wes.KEEP_AT_MOST_SECONDS  # opened ten minutes ago, used a moment ago
+    before = server.connections
+    assert run(schedule(another_wes_order(applicant, "7654321"), django_capture_on_commit_callbacks)) == "uploaded"
+    assert server.connections == before + 1
+    assert wes._kept["uploader"] is not kept and kept.client is None  # the old one was closed
