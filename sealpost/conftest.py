@@ -58,6 +58,23 @@ def _no_kept_wes_connection():
     wes.close_idle(now=float("inf"))
 
 
+def add_grades(student, courses_per_semester: int = 3):
+    """Four semesters (108-1 to 109-2) of passed grades, so that the student's transcript can be
+    issued; returns the student."""
+    from decimal import Decimal
+
+    from sealpost.records.models import Course
+
+    for year in (108, 109):
+        for term in (1, 2):
+            semester = student.semesters.create(academic_year=year, term=term, rank=3, class_size=52)
+            for n in range(courses_per_semester):
+                course, _ = Course.objects.get_or_create(code=f"CS{n}{term}", defaults={
+                    "title_zh": f"程式設計{n}", "title_en": f"Programming {n}"})
+                semester.grades.create(course=course, credits=Decimal("3"), score=70 + n * 7, passed=True)
+    return student
+
+
 @pytest.fixture
 def make_student(db):
     counter = iter(range(1, 10_000))

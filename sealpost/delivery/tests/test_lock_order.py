@@ -14,7 +14,7 @@ from django.db import connection, connections, transaction
 from sealpost.delivery import services
 from sealpost.delivery.models import Delivery
 from sealpost.delivery.tests.test_email import issued_order  # noqa: F401 - fixture
-from sealpost.orders.models import Order, Status
+from sealpost.orders.models import Order
 from sealpost.orders.services import record
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +28,6 @@ def postgres():
 
 def test_recording_a_sent_email_waits_for_the_order_before_the_audit_trail(postgres, issued_order, settings):  # noqa: F811
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    Order.objects.filter(pk=issued_order.pk).update(status=Status.ISSUED)
     recipient = issued_order.recipients.order_by("position").first()
     delivery = services._create(issued_order, recipient)
     Delivery.objects.filter(pk=delivery.pk).update(state=Delivery.State.SENDING)

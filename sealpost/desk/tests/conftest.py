@@ -3,6 +3,7 @@
 import pytest
 
 from sealpost.accounts.models import Role
+from sealpost.conftest import add_grades
 from sealpost.desk.tests.helpers import client_for
 
 
@@ -24,15 +25,4 @@ def auditor_client(make_user):
 @pytest.fixture
 def grades(student):
     """A few semesters of grades, so that the student's transcript can be issued."""
-    from decimal import Decimal
-
-    from sealpost.records.models import Course
-
-    for year in (108, 109):
-        for term in (1, 2):
-            semester = student.semesters.create(academic_year=year, term=term, rank=3, class_size=52)
-            for n in range(3):
-                course, _ = Course.objects.get_or_create(code=f"CS{n}{term}", defaults={
-                    "title_zh": f"程式設計{n}", "title_en": f"Programming {n}"})
-                semester.grades.create(course=course, credits=Decimal("3"), score=70 + n * 7, passed=True)
-    return student
+    return add_grades(student, 3)

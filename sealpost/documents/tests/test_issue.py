@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from sealpost.conftest import add_grades
 from sealpost.documents import services, storage
 from sealpost.documents.models import Document
 from sealpost.orders import services as order_services
@@ -26,18 +27,7 @@ def place(applicant, documents=(("transcript", "en"), ("transcript", "zh")), **f
 
 @pytest.fixture
 def grades(student):
-    from decimal import Decimal
-
-    from sealpost.records.models import Course
-
-    for year in (108, 109):
-        for term in (1, 2):
-            semester = student.semesters.create(academic_year=year, term=term, rank=3, class_size=52)
-            for n in range(4):
-                course, _ = Course.objects.get_or_create(code=f"CS{n}{term}", defaults={
-                    "title_zh": f"程式設計{n}", "title_en": f"Programming {n}"})
-                semester.grades.create(course=course, credits=Decimal("3"), score=70 + n * 7, passed=True)
-    return student
+    return add_grades(student, 4)
 
 
 def run(*args):

@@ -2,11 +2,11 @@
 merchant, signed notifications, and a JSON API client."""
 
 import json
-from decimal import Decimal
 
 import pytest
 
 from sealpost.accounts.models import ApiToken, Role
+from sealpost.conftest import add_grades
 from sealpost.orders import services as order_services
 from sealpost.payments import ecpay
 
@@ -34,16 +34,7 @@ def ecpay_test_merchant(settings):
 
 @pytest.fixture
 def grades(student):
-    from sealpost.records.models import Course
-
-    for year in (108, 109):
-        for term in (1, 2):
-            semester = student.semesters.create(academic_year=year, term=term, rank=3, class_size=52)
-            for n in range(3):
-                course, _ = Course.objects.get_or_create(code=f"CS{n}{term}", defaults={
-                    "title_zh": f"程式設計{n}", "title_en": f"Programming {n}"})
-                semester.grades.create(course=course, credits=Decimal("3"), score=70 + n * 7, passed=True)
-    return student
+    return add_grades(student, 3)
 
 
 @pytest.fixture

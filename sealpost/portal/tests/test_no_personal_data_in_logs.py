@@ -8,7 +8,6 @@ import datetime
 import logging
 import re
 import smtplib
-from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -16,13 +15,12 @@ from django.core.mail.backends.locmem import EmailBackend
 
 from sealpost.accounts.models import User
 from sealpost.accounts.tests.conftest import link_in
-from sealpost.conftest import PASSWORD
+from sealpost.conftest import PASSWORD, add_grades
 from sealpost.delivery import services as delivery_services
 from sealpost.delivery.models import Delivery
 from sealpost.documents.models import Document
 from sealpost.orders.models import Order, Status
 from sealpost.portal.tests.helpers import order_post
-from sealpost.records.models import Course
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,14 +92,7 @@ class RefusingBackend(EmailBackend):
 @pytest.fixture
 def record(make_student):
     student = make_student(student_number="109501234", date_of_birth=BIRTH, national_id=NATIONAL_ID)
-    for year in (108, 109):
-        for term in (1, 2):
-            semester = student.semesters.create(academic_year=year, term=term, rank=3, class_size=52)
-            for n in range(2):
-                course, _ = Course.objects.get_or_create(code=f"CS{n}{term}", defaults={
-                    "title_zh": f"程式設計{n}", "title_en": f"Programming {n}"})
-                semester.grades.create(course=course, credits=Decimal("3"), score=70 + n * 7, passed=True)
-    return student
+    return add_grades(student, 2)
 
 
 def test_main_flows_log_no_personal_data(client, record, settings, logs, run_worker):
