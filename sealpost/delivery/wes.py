@@ -29,6 +29,8 @@ from urllib.parse import unquote, urlsplit
 import paramiko
 from django.conf import settings
 
+from sealpost.privacy import redact
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_FILE_TEMPLATE = "{wes_reference}_{family_name}_{given_name}_{document}_{language}.pdf"
@@ -390,9 +392,9 @@ def upload_order(order, version: int = 1, config: Config | None = None) -> list[
 # of one upload is kept, in one slot per process, for the next, while it is alive, to the same
 # server (the same Config, so the same pinned host key), has been idle less than
 # keep_open_seconds() and open less than KEEP_AT_MOST_SECONDS. The worker's sweeper closes it
-# once idle longer (close_idle). A kept connection that turns out dead when used (WES closed it, the network cut it) costs nothing:
-# uploading is idempotent (.part, size check, rename; whole files skipped), so the order is
-# uploaded again at once through a new connection.
+# once idle longer (close_idle). A kept connection that turns out dead when used (WES closed
+# it, the network cut it) costs nothing: uploading is idempotent (.part, size check, rename;
+# whole files skipped), so the order is uploaded again at once through a new connection.
 
 KEEP_OPEN_SECONDS = 30.0
 # However busy, a kept connection is replaced after this long: a host key removed from the
@@ -463,7 +465,7 @@ def upload_order_kept(order, version: int = 1, config: Config | None = None) -> 
         try:
             names = uploader.upload_order(order, version)
         except WESUnavailable as error:  # it died while kept: once more through a new one
-            logger.info("The kept WES connection was gone (%s); connecting again", error)
+            logger.info("The kept WES connection was gone (%s); connecting again", redact(error))
             uploader.close()
             uploader = None
         except BaseException:

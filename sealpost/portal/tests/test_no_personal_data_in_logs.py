@@ -167,6 +167,17 @@ def test_redaction_helper():
         "SMTPRecipientsRefused: {'<address>': (550, b'<<address>> no')}")
 
 
+
+def test_wes_file_names_are_redacted():
+    """A WES file name carries the holder's name; an SFTP error quoting it is logged without it."""
+    from sealpost.delivery import wes
+    from sealpost.privacy import redact
+
+    error = wes.WESUnavailable("Upload of 1234567_CHEN_TA-WEI_transcript_en.pdf to WES broke off: EOF; "
+                               "/inbox/1234567_CHEN_TA-WEI_transcript_en.pdf.part, 1234567_ORD-1_manifest.json")
+    assert redact(error) == "Upload of <file> to WES broke off: EOF; /inbox/<file>, <file>"
+
+
 def test_sql_with_its_parameters_is_never_logged(settings):
     """Django logs each SQL statement with its parameters at DEBUG when DEBUG is on; the
     configured level keeps that out even when SEALPOST_LOG_LEVEL=DEBUG."""
