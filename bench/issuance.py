@@ -92,7 +92,7 @@ def _isolated():
     from django.db import connections
     from django.test.utils import override_settings, setup_databases, setup_test_environment, teardown_databases, teardown_test_environment
 
-    from sealpost.documents import fonts, signing
+    from sealpost.documents import fonts, keys
 
     with tempfile.TemporaryDirectory(prefix="sealpost-bench-") as tmp:
         data_dir = Path(tmp)
@@ -107,12 +107,12 @@ def _isolated():
         old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         try:
             with mock.patch.dict(os.environ, env, clear=True), override_settings(**overrides):
-                signing.reset()
+                keys.reset()
                 fonts.covered_codepoints.cache_clear()
                 try:
                     yield data_dir
                 finally:
-                    signing.reset()
+                    keys.reset()
                     fonts.covered_codepoints.cache_clear()
         finally:
             teardown_databases(old_config, verbosity=0)
@@ -177,7 +177,7 @@ def _stock_signer():
     from pyhanko.sign.signers.pdf_signer import DSSContentSettings
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    from sealpost.documents import pki, signing
+    from sealpost.documents import keys, pki, signing
 
     paths = pki.ensure_demo_pki()
     signer = signers.SimpleSigner.load(str(paths.seal_key), str(paths.seal_cert), ca_chain_files=(str(paths.ca_cert),))
@@ -186,7 +186,7 @@ def _stock_signer():
         tsa_cert=load_cert_from_pemder(str(paths.tsa_cert)), tsa_key=load_private_key_from_pemder(str(paths.tsa_key), None),
         certs_to_embed=SimpleCertificateStore.from_certs([ca]),
     )
-    setup = signing._get_setup()  # for the validation context only (roots, CRL)
+    setup = keys.get_setup()  # for the validation context only (roots, CRL)
 
     def sign(pdf: bytes) -> bytes:
         # our profile, with pyHanko's default placement of the validation data (a revision of its own)
@@ -421,7 +421,7 @@ def _summary(values_s: list[float]) -> dict:
 
 
 def run(quick: bool) -> dict:
-    from sealpost.documents import rendering, signing
+    from sealpost.documents import rendering, signing, validation
     from sealpost.documents.types import DocumentLanguage
 
     n = N_QUICK if quick else N_FULL
@@ -434,7 +434,7 @@ def run(quick: bool) -> dict:
             signed = signing.sign(rendering.render("transcript", language, rendering.document_data(_document(student, language, -1 - i))))
         setup_s = time.perf_counter() - setup_started
         pages = _page_count(signed)
-        check = signing.validate(signed)
+        check = validation.validate(signed)
 
         data_cpu, render_cpu, sign_cpu, total_wall = [], [], [], []
         rendered: list[bytes] = []

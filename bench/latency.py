@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pipeline  # noqa: E402
+from pipeline_audit import percentile  # noqa: E402
 
 N_FULL, N_QUICK = 100, 10
 TARGET_P95_S = 5.0
@@ -51,7 +52,7 @@ def run(quick: bool, orders: int | None = None, database: str | None = None, wor
         payment_ms = [s.payment_s * 1000 for s in specs]
         problems = p.worker_log_problems()
         tasks = p.task_times()
-    p95 = pipeline.percentile(latencies, 95)
+    p95 = percentile(latencies, 95)
     return {
         "orders": n,
         "database": database,
@@ -61,13 +62,13 @@ def run(quick: bool, orders: int | None = None, database: str | None = None, wor
         "recipients": sum(len(s.recipients) for s in specs),
         "timed_out": timed_out,
         "latency_s": {
-            "p50": pipeline.percentile(latencies, 50),
+            "p50": percentile(latencies, 50),
             "p95": p95,
             "max": max(latencies) if latencies else None,
             "mean": statistics.fmean(latencies) if latencies else None,
         },
-        "latency_wes_orders_s": {"p50": pipeline.percentile(wes, 50), "p95": pipeline.percentile(wes, 95)},
-        "record_payment_ms": {"p50": pipeline.percentile(payment_ms, 50), "p95": pipeline.percentile(payment_ms, 95)},
+        "latency_wes_orders_s": {"p50": percentile(wes, 50), "p95": percentile(wes, 95)},
+        "record_payment_ms": {"p50": percentile(payment_ms, 50), "p95": percentile(payment_ms, 95)},
         "audit": audit,
         "worker_logs": problems,
         "tasks": tasks,

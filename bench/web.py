@@ -103,7 +103,7 @@ SETUP = textwrap.dedent("""\
     from django.core.management import call_command
     from django.test import Client
     call_command("migrate", interactive=False, verbosity=0, skip_checks=True)
-    from sealpost.records.demo import APPLICANT_EMAILS, create_demo_school
+    from sealpost.demo.school import APPLICANT_EMAILS, create_demo_school
     create_demo_school()
     from sealpost.demo.management.commands.demo import issued_sample
     issued_sample()  # pays the demo alumnus's first order; the worker below issues it
@@ -320,7 +320,7 @@ def _load(wrk: str, script: Path, url: str, cookie: str | None, seconds: int, se
 
 
 def _round(database: str, database_url: str | None, times: dict, wrk: str) -> dict:
-    from sealpost.portal.management.commands.serve import server_config
+    from sealpost.system.management.commands.serve import server_config
 
     with tempfile.TemporaryDirectory(prefix="sealpost-bench-web-") as tmp:
         tmp = Path(tmp)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from sealpost.config import data_dir, env, env_bool, env_int, kept_secret
+from sealpost.config import data_dir, env, env_bool, env_int, kept_secret, private_sqlite_files
 
 DATA_DIR = data_dir()
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -14,6 +14,9 @@ SECRET_KEY = kept_secret("SEALPOST_SECRET_KEY", "secret-key")
 # Key for the keyed hash of national IDs. Kept apart from SECRET_KEY so that rotating the
 # session key never orphans the hashes stored with student records.
 ID_HASH_KEY = kept_secret("SEALPOST_ID_HASH_KEY", "id-hash-key")
+# Key under which staff TOTP secrets are stored encrypted (sealpost.accounts.encryption), so that
+# a copy of the database alone does not give the second factor.
+TOTP_KEY = kept_secret("SEALPOST_TOTP_KEY", "totp-key")
 
 DEBUG = env_bool("SEALPOST_DEBUG", False)
 BASE_URL = env("SEALPOST_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -42,8 +45,12 @@ INSTALLED_APPS = [
     "sealpost.demo",
     "sealpost.workdays",
     "sealpost.payments",
+    "sealpost.issuance",
+    "sealpost.retention",
     "sealpost.audit",
     "sealpost.delivery",
+    "sealpost.system",
+    "sealpost.help",
     "django_tasks",
     "django_tasks_db",
     "csp",
@@ -100,6 +107,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
         "transaction_mode": "IMMEDIATE",
     }
+    # The file holds personal data, password hashes and session keys: 0600 from its creation
+    # (its -wal and -shm follow), whatever the umask (sealpost.config).
+    private_sqlite_files(DATABASES["default"]["NAME"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -301,12 +311,12 @@ VIRTUAL_ACCOUNT_BANK = env("SEALPOST_VIRTUAL_ACCOUNT_BANK", "")
 APPROVAL_REQUIRED_FOR = {t.strip() for t in env("SEALPOST_APPROVAL_REQUIRED_FOR", "").split(",") if t.strip()}
 
 # Content-Security-Policy (django-csp): scripts, styles and everything else from this site only;
-# no inline script or style anywhere (templates load static files; keep it so). The payment
-# page posts its form to ECPay, so form-action allows ECPay's checkout host. img-src allows
-# data: for the API documentation page's icons.
+# no inline script or style anywhere (templates load static files; keep it so). Forms post to
+# this site only: the one page that posts to ECPay (the checkout) adds the configured checkout
+# host to its own policy, and only when ECPay is configured (sealpost.payments.views.checkout).
+# img-src allows data: for the API documentation page's icons.
 from csp.constants import NONE, SELF  # noqa: E402
 
-_ecpay_origin = "/".join(ECPAY_URL.split("/", 3)[:3]) if "://" in ECPAY_URL else ""
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -319,8 +329,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-src": [NONE],
         "base-uri": [NONE],
         "frame-ancestors": [NONE],
-        # ECPay answers the checkout post with redirects inside its own domain.
-        "form-action": [SELF, *([_ecpay_origin, "https://*.ecpay.com.tw"] if _ecpay_origin else [])],
+        "form-action": [SELF],
         **({"upgrade-insecure-requests": True} if HTTPS else {}),
     },
 }

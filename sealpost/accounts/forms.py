@@ -2,16 +2,30 @@ import unicodedata
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from sealpost.accounts.addresses import normalise_email
 from sealpost.accounts.models import User
 from sealpost.records import nationalid
 
 
+class AddressField(forms.EmailField):
+    """An e-mail address in its canonical form (sealpost.accounts.addresses), validated in that
+    form: full-width "ｎａｍｅ＠ｅｘａｍｐｌｅ．ｃｏｍ" is accepted as the ASCII address it stands for.
+    At most 254 characters once normalised (the length of User.email)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", User._meta.get_field("email").max_length)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return normalise_email(super().to_python(value))
+
+
 class RegisterForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = AddressField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     full_name = forms.CharField(label=_("Name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     password1 = forms.CharField(
         label=_("Password"),
@@ -39,7 +53,7 @@ class RegisterForm(forms.Form):
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "username"}))
+    email = AddressField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "username"}))
     password = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
@@ -82,6 +96,17 @@ class LinkForm(forms.Form):
                 )
             )
         return value
+
+
+class AddressPasswordResetForm(PasswordResetForm):
+    """Django's reset form, finding the account exactly by the canonical address (Django's own
+    lookup is the database's case-insensitive match, which differs between SQLite and PostgreSQL)."""
+
+    email = AddressField(label=PasswordResetForm.base_fields["email"].label,
+                         widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def get_users(self, email):
+        return (user for user in User.objects.with_email(email).filter(is_active=True) if user.has_usable_password())
 
 
 class VerifyingSetPasswordForm(SetPasswordForm):

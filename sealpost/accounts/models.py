@@ -8,6 +8,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sealpost.accounts.addresses import normalise_email
+from sealpost.accounts.encryption import EncryptedSecretField
+
 
 class Role(models.TextChoices):
     APPLICANT = "applicant", _("Applicant")
@@ -22,10 +25,20 @@ STAFF_ROLES = {Role.CLERK, Role.OFFICER, Role.AUDITOR}
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email):
+        """Addresses are stored, and looked up, in one canonical form (sealpost.accounts.addresses)."""
+        return normalise_email(email)
+
+    def with_email(self, email):
+        """The account with this address, in any form that normalises to it (at most one)."""
+        return self.filter(email=normalise_email(email))
+
     def _create(self, email, password, **fields):
+        email = self.normalize_email(email)
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=email, **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -39,7 +52,9 @@ class UserManager(BaseUserManager):
         return self._create(email, password, **fields)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        # Exact on the canonical form: never the database's own case-insensitive match, which
+        # folds different characters on SQLite and on PostgreSQL than the sign-in lockout does.
+        return self.with_email(username).get()
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -54,8 +69,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         "records.Student", null=True, blank=True, on_delete=models.SET_NULL, related_name="account"
     )
     # Time-based one-time passwords for staff: the secret is set at enrolment and confirmed
-    # by a first valid code; last_totp_step stops a code from being used twice.
-    totp_secret = models.CharField(max_length=64, blank=True)
+    # by a first valid code; last_totp_step stops a code from being used twice. The secret is
+    # stored encrypted under SEALPOST_TOTP_KEY (sealpost.accounts.encryption).
+    totp_secret = EncryptedSecretField(max_length=255, blank=True)
     totp_confirmed = models.BooleanField(default=False)
     last_totp_step = models.BigIntegerField(default=0)
     date_joined = models.DateTimeField(default=timezone.now)

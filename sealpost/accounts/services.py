@@ -10,6 +10,7 @@ import logging
 
 import pyotp
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -85,18 +86,23 @@ def register(email: str, password: str, full_name: str, language: str) -> User |
     An address that already has an account gets no new account and the same outcome for the
     caller; its owner is told by e-mail instead (a new link if still unverified). Returns the
     new user, or None when the address was taken.
+
+    Both ways do the same work, so that the time taken does not tell either: one password hash
+    (the new account's, or one thrown away) and one e-mail. The address is compared in its
+    canonical form (sealpost.accounts.addresses): "ſtudent@…" is taken when "student@…" is.
     """
-    email = email.strip().lower()
-    existing = User.objects.filter(email__iexact=email).first()
+    existing = User.objects.with_email(email).first()
     if existing is None:
         try:
             with transaction.atomic():
                 user = User.objects.create_user(email, password, full_name=full_name.strip(), language=language)
-        except IntegrityError:  # registered at the same moment
-            existing = User.objects.get(email__iexact=email)
+        except IntegrityError:  # registered at the same moment (the password is hashed by now)
+            existing = User.objects.with_email(email).get()
         else:
             send_verification(user)
             return user
+    else:
+        make_password(password)  # the hash a new account would cost (its result is not kept)
     if existing.email_verified or existing.is_staff_member:
         send_account_mail(existing, "account_exists")
     else:
@@ -125,14 +131,68 @@ def may_sign_in(user: User) -> bool:
 # --- one-time codes for staff ------------------------------------------------------------------
 
 
-def start_totp_enrolment(user: User) -> str:
-    """Give the user a new, unconfirmed secret unless one is already waiting to be confirmed."""
-    if not user.totp_secret or user.totp_confirmed:
-        user.totp_secret = pyotp.random_base32()
-        user.totp_confirmed = False
-        user.last_totp_step = 0
-        user.save(update_fields=["totp_secret", "totp_confirmed", "last_totp_step"])
+# A staff member sets up the app only with both factors of their own: the password, then a link
+# e-mailed to the account's address (signed, expiring after PASSWORD_RESET_TIMEOUT, used once).
+# Knowing the password alone no longer lets anyone enrol their own phone on a new staff account.
+
+
+class TotpEnrolmentTokenGenerator(PasswordResetTokenGenerator):
+    """Like a password reset token, but void once used: using it gives the account a new secret,
+    and the secret (with whether enrolment is confirmed) is part of what the token signs."""
+
+    key_salt = "sealpost.accounts.services.TotpEnrolmentTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp):
+        return f"{super()._make_hash_value(user, timestamp)}{user.totp_confirmed}{user.totp_secret}"
+
+
+totp_enrolment_token = TotpEnrolmentTokenGenerator()
+
+
+def send_totp_enrolment(user: User) -> None:
+    """E-mail a staff member who gave the right password but has no app set up the set-up link."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = totp_enrolment_token.make_token(user)
+    link = settings.BASE_URL + reverse("accounts:totp_enrol", kwargs={"uidb64": uidb64, "token": token})
+    send_account_mail(user, "totp_enrol", {"link": link})
+
+
+def totp_enrolment_user(uidb64: str, token: str) -> User | None:
+    """The staff member a genuine, unexpired and unused set-up link is for, or None. The link
+    stays unused: start_totp_enrolment uses it, once the password is given too."""
+    try:
+        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        return None
+    return user if _enrolment_link_good(user, token) else None
+
+
+def start_totp_enrolment(user: User, token: str) -> bool:
+    """Use the set-up link: give the user a new, unconfirmed secret (which voids the link). False,
+    and nothing changes, if the link is not a good one for this user."""
+    if not _enrolment_link_good(user, token):
+        return False
+    _new_secret(user, confirmed=False)
+    return True
+
+
+def _enrolment_link_good(user: User, token: str) -> bool:
+    return (user.is_active and user.is_staff_member and not user.totp_confirmed
+            and totp_enrolment_token.check_token(user, token))
+
+
+def enrol_totp(user: User) -> str:
+    """Set up a new secret, confirmed at once, with no link: for the demonstration staff and the
+    `sealpost totp` command (someone at the server's command line). Answers the secret."""
+    _new_secret(user, confirmed=True)
     return user.totp_secret
+
+
+def _new_secret(user: User, *, confirmed: bool) -> None:
+    user.totp_secret = pyotp.random_base32()
+    user.totp_confirmed = confirmed
+    user.last_totp_step = 0
+    user.save(update_fields=["totp_secret", "totp_confirmed", "last_totp_step"])
 
 
 def totp_uri(user: User) -> str:

@@ -10,7 +10,9 @@ The lockout pauses sign-in with an e-mail address after LOGIN_LOCKOUT_FAILURES w
 (or wrong one-time codes for staff) within LOGIN_LOCKOUT_WINDOW_MINUTES, for
 LOGIN_LOCKOUT_MINUTES. It is keyed by the address typed, whether or not an account has it, so
 the answer never tells whether an account exists; a lock on a real account is written to the
-audit trail with the account number only.
+audit trail with the account number only. Addresses are counted in their canonical form, the one
+accounts are stored and looked up in (sealpost.accounts.addresses): every spelling that signs in
+to an account ("Student@…", "ſtudent@…", full-width letters) counts towards the same lock.
 
 If the cache cannot be reached, the limits let requests through (and log it) rather than
 refuse everyone.
@@ -33,6 +35,8 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import ngettext
 from django_ratelimit.core import _split_rate, get_usage, rate_re
+
+from sealpost.accounts.addresses import normalise_email
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +93,6 @@ def _keyed(value: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
-def _normal_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
 # --- rate limits -----------------------------------------------------------------------------
 
 
@@ -113,6 +113,12 @@ def hit(request, scope: str, value: str | None = None) -> Limited | None:
         return None
     log.info("rate limit %s reached", scope)
     return Limited(max(int(usage["time_left"]), 1))
+
+
+def hit_email(request, scope: str, email: str) -> Limited | None:
+    """hit() per e-mail address, counted in its canonical form (like the lockout), so that
+    "Student@…" and "ſtudent@…" share one count."""
+    return hit(request, scope, normalise_email(email))
 
 
 def too_many(request, limited: Limited, template: str = "throttled.html", context: dict | None = None):
@@ -152,7 +158,7 @@ def limit(*scopes: str, value_kwarg: str | None = None, value_scope: str | None 
 
 
 def _lock_key(email: str) -> str:
-    return "sealpost:lockout:" + _keyed(_normal_email(email))
+    return "sealpost:lockout:" + _keyed(normalise_email(email))
 
 
 def locked_out(email: str) -> Limited | None:
@@ -174,7 +180,7 @@ def sign_in_failed(request, email: str) -> Limited | None:
     """Count a wrong password (or a wrong one-time code) for this address; lock sign-in with it
     once there have been LOGIN_LOCKOUT_FAILURES within the window. Returns the lock if this
     failure set it."""
-    email = _normal_email(email)
+    email = normalise_email(email)
     if not email or not getattr(settings, "RATELIMIT_ENABLE", True):
         return None
     rate = (settings.LOGIN_LOCKOUT_FAILURES, settings.LOGIN_LOCKOUT_WINDOW_MINUTES * 60)
@@ -197,7 +203,7 @@ def _audit_lock(email: str, failures: int) -> None:
     from sealpost.accounts.models import User
     from sealpost.audit.services import append
 
-    user = User.objects.filter(email__iexact=email).only("pk").first()
+    user = User.objects.with_email(email).only("pk").first()
     if user is None:
         log.info("sign-in locked for an address that has no account")
         return

@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("login/code/", views.login_code, name="login_code"),
     path("totp/setup/", views.totp_setup, name="totp_setup"),
+    path("totp/enrol/<uidb64>/<token>/", views.totp_enrol, name="totp_enrol"),
     path("logout/", views.logout, name="logout"),
     path("register/", views.register, name="register"),
     path("register/done/", views.register_done, name="register_done"),

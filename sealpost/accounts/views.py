@@ -23,12 +23,23 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from sealpost.accounts import services, throttle
-from sealpost.accounts.forms import CodeForm, LinkForm, LoginForm, RegisterForm, VerifyingSetPasswordForm
+from sealpost.accounts.forms import (
+    AddressPasswordResetForm,
+    CodeForm,
+    LinkForm,
+    LoginForm,
+    RegisterForm,
+    VerifyingSetPasswordForm,
+)
 from sealpost.accounts.models import User
 
-# Staff between password and code: {"user": pk, "at": epoch seconds, "next": url, "tries": n}.
+# Staff between password and code: {"user": pk, "at": epoch seconds, "next": url, "tries": n},
+# and "enrolling": True once the e-mailed set-up link has been used in this session.
 PENDING = "accounts:pending"
 PENDING_SECONDS = 10 * 60  # time to find the phone, or to set up the app
+# A set-up link opened in this browser, not used until the password is given here too:
+# {"user": pk, "token": token}.
+ENROL_LINK = "accounts:enrol_link"
 MAX_CODE_TRIES = 5
 # An applicant who gave the right password but has not verified the address yet (for "resend").
 UNVERIFIED = "accounts:unverified"
@@ -43,6 +54,7 @@ def _safe_next(request) -> str:
 
 def _sign_in(request, user, next_url):
     request.session.pop(PENDING, None)
+    request.session.pop(ENROL_LINK, None)
     auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     return redirect(next_url or ("desk:orders" if user.is_staff_member else "portal:home"))
 
@@ -78,7 +90,7 @@ def _code_refused(request, user, refused):
 def login(request):
     next_url = _safe_next(request)
     form = LoginForm(request.POST or None)
-    unverified = False
+    unverified = enrolment_sent = False
     status = 200
     refused = throttle.hit(request, "login_ip") if request.method == "POST" else None
     if request.method == "POST" and form.is_valid():
@@ -96,14 +108,20 @@ def login(request):
         elif user.is_staff_member:
             request.session.cycle_key()
             request.session[PENDING] = {"user": user.pk, "at": int(time.time()), "next": next_url, "tries": 0}
-            return redirect("accounts:login_code" if user.totp_confirmed else "accounts:totp_setup")
+            if user.totp_confirmed:
+                return redirect("accounts:login_code")
+            if (request.session.get(ENROL_LINK) or {}).get("user") == user.pk:  # the link came first
+                return redirect("accounts:totp_setup")
+            services.send_totp_enrolment(user)
+            enrolment_sent = True
         else:
             return _sign_in(request, user, next_url)
     if refused:
         form.add_error(None, refused.message())
         status = 429
-    response = render(request, "accounts/login.html", {"form": form, "next": next_url, "unverified": unverified},
-                      status=status)
+    context = {"form": form, "next": next_url, "unverified": unverified, "enrolment_sent": enrolment_sent,
+               "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+    response = render(request, "accounts/login.html", context, status=status)
     if refused:
         response["Retry-After"] = str(refused.seconds)
     return response
@@ -134,15 +152,38 @@ def login_code(request):
     return render(request, "accounts/login_code.html", {"form": form})
 
 
+@never_cache
+def totp_enrol(request, uidb64, token):
+    """The set-up link from the e-mail. It is kept in the session (and out of the address bar)
+    and used on the set-up page, once the password has been given in this browser too."""
+    user = services.totp_enrolment_user(uidb64, token)
+    if user is None:
+        return render(request, "accounts/totp_link_failed.html")
+    request.session[ENROL_LINK] = {"user": user.pk, "token": token}
+    return redirect("accounts:totp_setup")
+
+
 @sensitive_post_parameters("code")
 @never_cache
 def totp_setup(request):
+    """The QR code and the first code, for a staff member who gave the password and opened the
+    set-up link, both in this browser."""
     user = _pending_user(request)
     if user is None:
+        if request.session.get(ENROL_LINK):
+            messages.info(request, _("To set up two-step sign-in, sign in with your password first."))
         return redirect("accounts:login")
     if user.totp_confirmed:
         return redirect("accounts:login_code")
-    secret = services.start_totp_enrolment(user)
+    pending = request.session[PENDING]
+    if not pending.get("enrolling"):
+        link = request.session.pop(ENROL_LINK, None) or {}
+        if link.get("user") != user.pk or not services.start_totp_enrolment(user, link["token"]):
+            messages.info(request, _("To set up two-step sign-in, open the link we sent to your e-mail address."))
+            return redirect("accounts:login")
+        pending["enrolling"] = True
+        request.session[PENDING] = pending
+    secret = user.totp_secret
     form = CodeForm(request.POST or None)
     if request.method == "POST":
         refused = throttle.hit(request, "login_ip") or throttle.locked_out(user.email)
@@ -230,6 +271,7 @@ def link(request):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = AddressPasswordResetForm
     template_name = "accounts/password_reset_form.html"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     email_template_name = "accounts/email/password_reset_body.txt"
@@ -240,7 +282,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         form = self.get_form()
         limited = throttle.hit(request, "password_reset_ip")
         if form.is_valid():
-            limited = throttle.hit(request, "password_reset_email", form.cleaned_data["email"]) or limited
+            limited = throttle.hit_email(request, "password_reset_email", form.cleaned_data["email"]) or limited
         if limited:
             form.add_error(None, limited.message())
             return throttle.too_many(request, limited, self.template_name, self.get_context_data(form=form))

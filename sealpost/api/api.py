@@ -2,18 +2,11 @@
 documentation at /api/v1/docs. See docs/api.md."""
 
 from ninja import NinjaAPI
-from ninja.renderers import JSONRenderer
 
 from sealpost.api import errors
 from sealpost.api.auth import BearerToken
 from sealpost.api.orders import router as orders_router
 from sealpost.api.verify import router as verify_router
-
-
-class Utf8JSONRenderer(JSONRenderer):
-    # Names and messages are mostly Chinese: send them as UTF-8, not as \u escapes.
-    json_dumps_params = {"ensure_ascii": False}
-
 
 api = NinjaAPI(
     title="sealpost API",
@@ -27,7 +20,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=BearerToken(),
     parser=errors.JsonParser(),
-    renderer=Utf8JSONRenderer(),
+    renderer=errors.RENDERER,
 )
 errors.install(api)
 api.add_router("", orders_router)

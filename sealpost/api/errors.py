@@ -12,12 +12,32 @@ and a body that is not a JSON object as ``body``. It is empty when no field is a
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
 
 Errors = dict[str, list[str]]
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    # Names and messages are mostly Chinese: send them as UTF-8, not as \u escapes.
+    json_dumps_params = {"ensure_ascii": False}
+
+
+# The API's renderer (api.py gives it to the NinjaAPI): error answers made outside a view's
+# return value (a view decorator, the exception handlers) are rendered by it too.
+RENDERER = Utf8JSONRenderer()
+
+
+def response(request, status: int, detail: str, errors: Errors | None = None, headers: dict | None = None) -> HttpResponse:
+    """An answer in the error shape, rendered as the API renders (NinjaAPI.create_response)."""
+    content = RENDERER.render(request, {"detail": str(detail), "errors": errors or {}}, response_status=status)
+    answer = HttpResponse(content, status=status, content_type=f"{RENDERER.media_type}; charset={RENDERER.charset}")
+    for name, value in (headers or {}).items():
+        answer[name] = value
+    return answer
 
 
 class ApiError(Exception):
@@ -140,11 +160,7 @@ def from_validation_error(exc: ValidationError) -> Errors:
 def install(api) -> None:
     """Answer every error raised while handling an API request in the common shape."""
 
-    def respond(request, status: int, detail: str, errors: Errors | None = None, headers: dict | None = None):
-        response = api.create_response(request, {"detail": str(detail), "errors": errors or {}}, status=status)
-        for name, value in (headers or {}).items():
-            response[name] = value
-        return response
+    respond = response
 
     def on_api_error(request, exc: ApiError):
         return respond(request, exc.status, exc.detail, exc.errors, exc.headers)

@@ -16,7 +16,7 @@ from sealpost.accounts.models import Role
 from sealpost.api.errors import ApiError, Errors, invalid
 from sealpost.api.schemas import ErrorOut, OrderIn, OrderOut
 from sealpost.documents import fonts
-from sealpost.orders import fees, validation
+from sealpost.orders import labels, validation
 from sealpost.orders.forms import OrderForm, recipient_formset_class
 from sealpost.orders.models import Channel, Order
 from sealpost.orders.services import Draft, place_order
@@ -259,7 +259,7 @@ def order_out(order: Order) -> dict:
             ],
         },
         "documents": [
-            {"type": d.document_type, "language": d.language, "label": fees.document_label(d.document_type, d.language)}
+            {"type": d.document_type, "language": d.language, "label": labels.document_label(d.document_type, d.language)}
             for d in order.documents.all()
         ],
         "recipients": [

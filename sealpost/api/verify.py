@@ -18,6 +18,7 @@ from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
 from sealpost.accounts import throttle
+from sealpost.api import errors
 from sealpost.api.errors import ApiError
 from sealpost.api.schemas import DOCUMENT_LANGUAGES, DOCUMENT_TYPES, ErrorOut
 from sealpost.documents import verification
@@ -71,22 +72,17 @@ def bounded_upload(run):
 
     @wraps(run)
     def wrapped(request, *args, **kwargs):
-        from sealpost.api.api import api
-        from sealpost.api.errors import invalid
-
         limited = throttle.hit(request, "verify_upload_ip")  # as on the page, before the body is read
         if limited:
-            response = api.create_response(request, {"detail": limited.message(), "errors": {}}, status=429)
-            response["Retry-After"] = str(limited.seconds)
-            return response
+            return errors.response(request, 429, limited.message(), headers={"Retry-After": str(limited.seconds)})
         try:
             data = read_upload(request, "file")
         except verification.TooLarge as too_large:
-            return api.create_response(request, {"detail": str(too_large), "errors": {"file": [str(too_large)]}}, status=413)
+            return errors.response(request, 413, str(too_large), {"file": [str(too_large)]})
         if data is None:
             # Said here, because ninja would name the field "file.file" (its location and name).
-            missing = invalid({"file": [_("This field is required.")]})
-            return api.create_response(request, {"detail": missing.detail, "errors": missing.errors}, status=422)
+            missing = errors.invalid({"file": [_("This field is required.")]})
+            return errors.response(request, 422, missing.detail, missing.errors)
         return run(request, *args, **kwargs)
 
     return wrapped

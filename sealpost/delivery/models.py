@@ -31,12 +31,17 @@ class Delivery(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     first_downloaded_at = models.DateTimeField(null=True, blank=True)
+    # Set when the recipient's address was corrected (delivery.recipients): from then on its link
+    # answers "no longer works" and it is never sent (again); a new delivery goes to the new address.
+    revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["recipient__position", "-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["recipient"], condition=models.Q(resend_of__isnull=True),
+            # One first delivery per recipient and address: a correction revokes it and adds one.
+            models.UniqueConstraint(fields=["recipient"],
+                                    condition=models.Q(resend_of__isnull=True, revoked_at__isnull=True),
                                     name="one_first_delivery_per_recipient"),
         ]
 
@@ -61,6 +66,20 @@ class DownloadLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
 
+# What went wrong with an upload, in the reader's language (WESSubmission.error_code, the
+# ``code`` of the sealpost.delivery.wes error); last_error keeps the technical details.
+WES_PROBLEMS = {
+    "conflict": _("A file with the same name but other content is already on the WES server. Nothing was "
+                  "overwritten. Upload the order again as a new version."),
+    "unavailable": _("The WES server could not be reached, or the transfer broke off."),
+    "mismatch": _("The WES server did not receive the whole file."),
+    "host_key": _("The WES server presented a host key that is not the pinned one, so nothing was sent. Check "
+                  "the key with WES by another channel before trying again."),
+    "not_configured": _("Uploads to WES are not configured on this server."),
+    "error": _("An unexpected error stopped the upload."),
+}
+
+
 class WESSubmission(models.Model):
     """One version of an order's upload to WES over SFTP (sealpost.delivery.wes). Version 1 is
     scheduled when a WES order is issued; a re-upload is an explicit new version. Like a
@@ -80,6 +99,7 @@ class WESSubmission(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)  # None: nothing more to try
     lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    error_code = models.CharField(max_length=20, blank=True)  # a key of WES_PROBLEMS, with last_error
     files = models.JSONField(default=list, blank=True)  # final names on the server, the manifest last
     requested_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(null=True, blank=True)
@@ -99,3 +119,10 @@ class WESSubmission(models.Model):
     @property
     def gave_up(self) -> bool:
         return self.state == self.State.FAILED and self.next_attempt_at is None
+
+    @property
+    def problem(self) -> str:
+        """What went wrong, in the active language ("" when nothing did)."""
+        if not self.last_error:
+            return ""
+        return str(WES_PROBLEMS.get(self.error_code) or WES_PROBLEMS["error"])

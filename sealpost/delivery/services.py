@@ -20,28 +20,16 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from sealpost import tasks
 from sealpost.delivery.models import Delivery, DownloadLink
 from sealpost.orders.models import Order, Recipient, Status
 from sealpost.orders.services import record, transition
 from sealpost.privacy import redact
+from sealpost.tasks import backoff, lease  # the worker's lease and backoff, shared with the issuance task
 
 log = logging.getLogger(__name__)
 
-LEASE = datetime.timedelta(minutes=5)  # the default of settings.DELIVERY_LEASE_SECONDS
-
-
-def lease() -> datetime.timedelta:
-    seconds = getattr(settings, "DELIVERY_LEASE_SECONDS", None)
-    return datetime.timedelta(seconds=seconds) if seconds else LEASE
-BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, 4 min … at most an hour
-BACKOFF_MAX = 3600
 DELIVERABLE = {Status.ISSUED, Status.DELIVERED, Status.COMPLETED}
-
-
-def backoff(attempts: int) -> datetime.timedelta:
-    base = getattr(settings, "DELIVERY_BACKOFF_SECONDS", None) or BACKOFF_BASE  # shortened by the fault suite
-    cap = getattr(settings, "DELIVERY_BACKOFF_MAX_SECONDS", None) or BACKOFF_MAX
-    return datetime.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
 
 
 # What to do with an "uncertain" delivery: a worker handed the message to the mail server and
@@ -95,45 +83,13 @@ def link_url(link: DownloadLink) -> str:
 
 # --- scheduling -------------------------------------------------------------------------------
 
-
-def enqueue_task(task, object_id: int, run_after=None) -> None:
-    """Queue a task for one row whose real state lives in our tables (a delivery, a WES
-    submission). Losing the enqueue loses nothing: the sweeper queues due rows again."""
-    if run_after is not None and task.get_backend().supports_defer:
-        task = task.using(run_after=run_after)
-    elif run_after is not None:
-        return  # this backend cannot wait: the sweeper enqueues it when it is due
-    try:
-        task.enqueue(object_id)
-    except Exception:  # the queue is down: the state is kept here, the sweeper enqueues it later
-        log.exception("could not enqueue %s for %s", task.name, object_id)
-
-
-def pending_ids(*tasks) -> set[int]:
-    """The ids already waiting in the database queue (django-tasks-db, READY: not started, or
-    deferred to a retry time) for these tasks, so that a sweep does not queue them again: on a
-    backlog, a sweep every minute would otherwise add a task per waiting row each time, and the
-    worker would spend its time skipping them (and hold the database's write lock doing so).
-    Empty for other backends: there a duplicate task costs one claim that fails."""
-    from django_tasks_db.backend import DatabaseBackend
-
-    found: set[int] = set()
-    for task in tasks:
-        if not isinstance(task.get_backend(), DatabaseBackend):
-            continue
-        from django_tasks_db.models import DBTaskResult
-
-        for args_kwargs in DBTaskResult.objects.filter(status="READY", task_path=task.module_path).values_list(
-                "args_kwargs", flat=True):
-            for arg in (args_kwargs or {}).get("args") or []:
-                found.update(arg if isinstance(arg, list) else [arg])
-    return found
+# The task that sends one delivery, started by name through the seam sealpost.tasks: the task
+# module imports these services, never the other way round.
+SEND_TASK = "sealpost.delivery.tasks.send_delivery_task"
 
 
 def _enqueue(delivery_id: int, run_after=None) -> None:
-    from sealpost.delivery.tasks import send_delivery_task
-
-    enqueue_task(send_delivery_task, delivery_id, run_after)
+    tasks.enqueue(SEND_TASK, delivery_id, run_after=run_after)
 
 
 def enqueue_on_commit(delivery_id: int, run_after=None) -> None:
@@ -149,6 +105,12 @@ def _create(order: Order, recipient: Recipient, *, resend_of=None, actor=None) -
     return delivery
 
 
+def first_deliveries(**filters):
+    """The deliveries an order waits for to be "delivered": each recipient's first one to its
+    current address (not a staff resend, not revoked by a correction: delivery.recipients)."""
+    return Delivery.objects.filter(resend_of__isnull=True, revoked_at__isnull=True, **filters)
+
+
 def schedule_delivery(order: Order) -> list[Delivery]:
     """One delivery per recipient of an issued order (once: calling again adds none), each
     sent by a task enqueued when the transaction commits."""
@@ -158,7 +120,7 @@ def schedule_delivery(order: Order) -> list[Delivery]:
         if order.status not in DELIVERABLE:
             return []
         for recipient in order.recipients.all():
-            if Delivery.objects.filter(recipient=recipient, resend_of__isnull=True).exists():
+            if first_deliveries(recipient=recipient).exists():
                 continue
             try:
                 with transaction.atomic():
@@ -189,6 +151,12 @@ def schedule_on_commit(order: Order) -> None:
             log.exception("scheduling the WES upload of order %s failed", order_id)
 
     transaction.on_commit(go)
+
+
+def documents_issued(sender, order: Order, **kwargs) -> None:
+    """An order's documents were issued (sealpost.issuance.signals.documents_issued, connected in
+    DeliveryConfig.ready): schedule its e-mails and WES upload once the issuance commits."""
+    schedule_on_commit(order)
 
 
 def resend(delivery: Delivery, actor) -> Delivery:
@@ -242,7 +210,7 @@ def retry_deliveries(orders, actor) -> dict[str, int]:
 def _claim(delivery_id: int, now) -> bool:
     due = Q(state__in=[Delivery.State.QUEUED, Delivery.State.FAILED], next_attempt_at__lte=now)
     stale = Q(state=Delivery.State.SENDING, lease_until__lt=now)
-    return bool(Delivery.objects.filter(due | stale, pk=delivery_id).update(
+    return bool(Delivery.objects.filter(due | stale, pk=delivery_id, revoked_at__isnull=True).update(
         state=Delivery.State.SENDING, lease_until=now + lease(), attempts=F("attempts") + 1))
 
 
@@ -250,10 +218,12 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
     order = delivery.order
     link = delivery.link
     documents = list(order.issued_documents.filter(revoked_at__isnull=True).order_by("document_type", "language"))
+    for document in documents:  # each half of the e-mail names the documents in its own language
+        document.label_zh, document.label_en = bilingual_label(document)
     context = {
         "order": order, "recipient": delivery.recipient, "documents": documents, "url": link_url(link),
         "expires_at": timezone.localtime(link.expires_at), "max_downloads": link.max_downloads,
-        "verify_url": settings.BASE_URL + "/verify/", "institution_zh": settings.INSTITUTION_NAME_ZH,
+        "verify_url": settings.BASE_URL + reverse("verify:index"), "institution_zh": settings.INSTITUTION_NAME_ZH,
         "institution_en": settings.INSTITUTION_NAME_EN, "registrar_email": settings.REGISTRAR_EMAIL,
     }
     # The e-mail is bilingual by design (Chinese first, then English), whatever the UI language.
@@ -267,6 +237,19 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def bilingual_label(document) -> tuple[str, str]:
+    """A document as the Chinese and the English half of an e-mail name it: "學位證明（英文）",
+    "Degree certificate (English)"."""
+    from sealpost.documents.types import DocumentLanguage, DocumentType
+
+    kind, language = DocumentType(document.document_type), DocumentLanguage(document.language)
+    with translation.override("zh-hant"):
+        zh = f"{kind.label}（{language.label}）"
+    with translation.override("en"):
+        en = f"{kind.label} ({language.label})"
+    return zh, en
 
 
 def already_accepted(delivery: Delivery) -> bool | None:
@@ -306,7 +289,7 @@ def _record_sent(delivery: Delivery, **details) -> None:
 def finish_delivered() -> int:
     """Issued orders whose every first delivery is sent, but not marked delivered (a worker
     died between recording the last e-mail and moving the order on): move them on now."""
-    unsent = Delivery.objects.filter(resend_of__isnull=True).exclude(state=Delivery.State.SENT).values("order_id")
+    unsent = first_deliveries().exclude(state=Delivery.State.SENT).values("order_id")
     done = 0
     for order in Order.objects.filter(status=Status.ISSUED, deliveries__isnull=False).exclude(pk__in=unsent).distinct():
         with transaction.atomic():
@@ -348,7 +331,13 @@ def send_delivery(delivery_id: int, now=None) -> str:
     now = now or timezone.now()
     if not _claim(delivery_id, now):
         return "skipped"
+    # One read of the delivery with its recipient: a correction revokes the one and changes the
+    # other in one transaction, so this sees either both or neither.
     delivery = Delivery.objects.select_related("order", "recipient", "link").get(pk=delivery_id)
+    if delivery.revoked_at is not None:  # corrected since the claim: its link must not go to the new address
+        Delivery.objects.filter(pk=delivery_id, state=Delivery.State.SENDING).update(
+            state=Delivery.State.QUEUED, lease_until=None, next_attempt_at=None)
+        return "skipped"
     if delivery.handed_over_at is not None:
         outcome = _uncertain(delivery)
         if outcome:
@@ -395,7 +384,7 @@ def send_delivery(delivery_id: int, now=None) -> str:
 
 
 def _maybe_delivered(order: Order) -> None:
-    first = Delivery.objects.filter(order=order, resend_of__isnull=True)
+    first = first_deliveries(order=order)
     if not first.exists() or first.exclude(state=Delivery.State.SENT).exists():
         return
     if first.count() < order.recipients.count():
@@ -411,15 +400,14 @@ def sweep(now=None) -> int:
     now = now or timezone.now()
     due = Delivery.objects.filter(
         Q(state=Delivery.State.SENDING, lease_until__lt=now)
-        | Q(state__in=[Delivery.State.QUEUED, Delivery.State.FAILED], next_attempt_at__lte=now)
+        | Q(state__in=[Delivery.State.QUEUED, Delivery.State.FAILED], next_attempt_at__lte=now),
+        revoked_at__isnull=True,
     ).values_list("pk", flat=True)
-    from sealpost.delivery.tasks import send_delivery_task
-
     try:
         finish_delivered()
     except Exception:
         log.exception("moving fully delivered orders on failed")
-    waiting = pending_ids(send_delivery_task)
+    waiting = tasks.pending_ids(SEND_TASK)
     ids = [pk for pk in due if pk not in waiting]
     for pk in ids:
         _enqueue(pk)
@@ -447,6 +435,7 @@ class LinkState:
     INVALID = "invalid"
     EXPIRED = "expired"
     USED_UP = "used_up"
+    WITHDRAWN = "withdrawn"  # the recipient's address was corrected
 
 
 @dataclass
@@ -464,6 +453,8 @@ def open_link(token: str, now=None) -> Opened:
         token_hash=hash_token(token)).first()
     if link is None:
         return Opened(LinkState.INVALID)
+    if link.delivery.revoked_at is not None:
+        return Opened(LinkState.WITHDRAWN, link, [])
     documents = list(link.delivery.order.issued_documents.order_by("document_type", "language"))
     if link.expires_at <= now:
         return Opened(LinkState.EXPIRED, link, documents)
@@ -473,11 +464,13 @@ def open_link(token: str, now=None) -> Opened:
 
 
 def count_download(link: DownloadLink, document, now=None) -> bool:
-    """Count one download; False when the limit was reached meanwhile. The first download of a
-    delivery tells the applicant (once)."""
+    """Count one download; False when the limit was reached, or the link revoked, meanwhile. The
+    first download of a delivery tells the applicant (once)."""
     now = now or timezone.now()
-    if not DownloadLink.objects.filter(pk=link.pk, download_count__lt=F("max_downloads"), expires_at__gt=now).update(
-            download_count=F("download_count") + 1):
+    counted = DownloadLink.objects.filter(
+        pk=link.pk, download_count__lt=F("max_downloads"), expires_at__gt=now, delivery__revoked_at__isnull=True,
+    ).update(download_count=F("download_count") + 1)
+    if not counted:
         return False
     from sealpost.audit.services import document_downloaded
 
@@ -489,15 +482,26 @@ def count_download(link: DownloadLink, document, now=None) -> bool:
     return True
 
 
+def applicant_languages(order: Order) -> list[str]:
+    """The languages of an e-mail to the applicant: theirs (the order's) first, then the other,
+    so that it can be read whichever language the order was placed in."""
+    return ["en", "zh-hant"] if (order.language or "").startswith("en") else ["zh-hant", "en"]
+
+
 def notify_applicant(delivery_id: int) -> None:
+    """Tell the applicant that a recipient first downloaded the documents (in both languages,
+    theirs first)."""
     delivery = Delivery.objects.select_related("order", "recipient").get(pk=delivery_id)
     order = delivery.order
-    with translation.override(order.language or settings.LANGUAGE_CODE):
-        context = {"order": order, "recipient": delivery.recipient,
-                   "downloaded_at": timezone.localtime(delivery.first_downloaded_at),
-                   "url": settings.BASE_URL + reverse("portal:order", kwargs={"number": order.number})}
-        subject = " ".join(render_to_string("delivery/email/downloaded_subject.txt", context).split())
-        body = render_to_string("delivery/email/downloaded_body.txt", context)
+    context = {"order": order, "recipient": delivery.recipient,
+               "downloaded_at": timezone.localtime(delivery.first_downloaded_at),
+               "url": settings.BASE_URL + reverse("portal:order", kwargs={"number": order.number})}
+    subjects, bodies = [], []
+    for language in applicant_languages(order):
+        with translation.override(language):
+            subjects.append(" ".join(render_to_string("delivery/email/downloaded_subject.txt", context).split()))
+            bodies.append(render_to_string("delivery/email/downloaded_body.txt", context).strip())
+    subject, body = " / ".join(subjects), ("\n\n" + "-" * 60 + "\n\n").join(bodies) + "\n"
     try:
         send_mail(subject, body, None, [order.email])
     except Exception:

@@ -6,17 +6,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from sealpost.accounts import throttle
+from sealpost.accounts.access import staff_required
 from sealpost.accounts.models import Role
 from sealpost.delivery import services
 from sealpost.delivery import wes_submissions
 from sealpost.delivery.models import Delivery, WESSubmission
 from sealpost.delivery.services import LinkState
-from sealpost.desk.views import staff_required
 from sealpost.documents.models import normalise_code
 from sealpost.orders.models import Order
 
@@ -47,6 +48,7 @@ def link(request, token):
     response = render(request, "delivery/link.html", {
         "link": opened.link, "token": token, "documents": opened.documents, "order": opened.link.delivery.order,
         "remaining": opened.link.max_downloads - opened.link.download_count,
+        "verify_url": settings.BASE_URL + reverse("verify:index"),
     })
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -67,8 +69,8 @@ def download(request, token, code):
     current = document.current_file
     if current is None:
         raise Http404
-    if not services.count_download(opened.link, document):
-        return _refused(request, services.Opened(LinkState.USED_UP, opened.link))
+    if not services.count_download(opened.link, document):  # used up or revoked meanwhile: say which
+        return _refused(request, services.open_link(token))
     response = HttpResponse(current.read(), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{document.document_type}-{document.language}-{document.verification_code}.pdf"')

@@ -33,34 +33,48 @@ from sealpost.privacy import redact
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_FILE_TEMPLATE = "{wes_reference}_{family_name}_{given_name}_{document}_{language}.pdf"
+# Every name carries the order number: two orders for the same WES reference (an updated
+# transcript after a new term) never share a name, so neither has to overwrite the other.
+DEFAULT_FILE_TEMPLATE = "{wes_reference}_{family_name}_{given_name}_{order_number}_{document}_{language}.pdf"
 DEFAULT_MANIFEST_TEMPLATE = "{wes_reference}_{order_number}_manifest.json"
 MANIFEST_FORMAT = "sealpost-wes-manifest/1"
 
 
 class WESError(Exception):
-    """Delivery to WES failed; the message is for staff."""
+    """Delivery to WES failed; the message is for staff (technical, in English). ``code`` names
+    the kind of failure, which the pages explain in the reader's language
+    (delivery.models.WES_PROBLEMS)."""
+
+    code = "error"
 
 
 class WESNotConfigured(WESError):
-    pass
+    code = "not_configured"
 
 
 class WESUnavailable(WESError):
     """The server could not be reached or the transfer broke off: try again later."""
+
+    code = "unavailable"
 
 
 class HostKeyRefused(WESError):
     """The server's host key is unknown or has changed: nothing was sent. Staff must check
     the new key with WES out of band before it is added to the known_hosts file."""
 
+    code = "host_key"
+
 
 class UploadMismatch(WESError):
     """The remote file is not what was sent (size or content); nothing was renamed."""
 
+    code = "mismatch"
+
 
 class RemoteConflict(WESError):
     """A different file already exists under a final name: re-upload as a new version."""
+
+    code = "conflict"
 
 
 def _setting(name: str, env: str, default=None):
@@ -141,6 +155,18 @@ def _versioned(name: str, version: int) -> str:
     return f"{stem}_v{version}.{ext}" if dot else f"{name}_v{version}"
 
 
+def per_order(template: str) -> str:
+    """The template, with ``{order_number}`` added before the extension when it has none: every
+    name carries its order, so that a second order for the same WES reference never collides
+    with (nor overwrites) the first one's files. See docs/wes.md."""
+    if "{order_number}" in template:
+        return template
+    stem, dot, ext = template.rpartition(".")
+    if dot and stem and "}" not in ext and "{" not in ext:
+        return f"{stem}_{{order_number}}.{ext}"
+    return template + "_{order_number}"
+
+
 def _safe(name: str) -> str:
     """Whatever the template, a single file name: no separators, no dot-only names."""
     name = re.sub(r"[^A-Za-z0-9._-]", "-", name).lstrip(".")
@@ -158,14 +184,15 @@ def _fields(order) -> dict:
 
 
 def file_name(order, document, version: int = 1, template: str | None = None) -> str:
-    template = template or _setting("WES_FILE_TEMPLATE", "SEALPOST_WES_FILE_TEMPLATE", DEFAULT_FILE_TEMPLATE)
+    template = per_order(template or _setting("WES_FILE_TEMPLATE", "SEALPOST_WES_FILE_TEMPLATE", DEFAULT_FILE_TEMPLATE))
     name = template.format(**_fields(order), document=_clean(document.document_type.replace("_", "-")),
                            language=_clean(document.language))
     return _safe(_versioned(name, version))
 
 
 def manifest_name(order, version: int = 1, template: str | None = None) -> str:
-    template = template or _setting("WES_MANIFEST_TEMPLATE", "SEALPOST_WES_MANIFEST_TEMPLATE", DEFAULT_MANIFEST_TEMPLATE)
+    template = per_order(template or _setting("WES_MANIFEST_TEMPLATE", "SEALPOST_WES_MANIFEST_TEMPLATE",
+                                              DEFAULT_MANIFEST_TEMPLATE))
     return _safe(_versioned(template.format(**_fields(order)), version))
 
 

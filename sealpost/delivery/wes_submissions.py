@@ -20,6 +20,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sealpost import tasks
 from sealpost.delivery import wes
 from sealpost.delivery.models import WESSubmission
 from sealpost.orders import deadlines
@@ -65,18 +66,19 @@ def _has_documents(order: Order) -> bool:
 # --- scheduling -------------------------------------------------------------------------------
 
 
-def _enqueue(submission_id: int, run_after=None) -> None:
-    from sealpost.delivery.services import enqueue_task
-    from sealpost.delivery.tasks import upload_wes
+# The upload tasks, started by name through the seam sealpost.tasks (delivery.tasks imports
+# this module, never the other way round).
+UPLOAD_TASK = "sealpost.delivery.tasks.upload_wes"
+UPLOAD_BATCH_TASK = "sealpost.delivery.tasks.upload_wes_batch"
 
-    enqueue_task(upload_wes, submission_id, run_after)
+
+def _enqueue(submission_id: int, run_after=None) -> None:
+    tasks.enqueue(UPLOAD_TASK, submission_id, run_after=run_after)
 
 
 def _enqueue_batch(submission_ids: list[int]) -> None:
-    from sealpost.delivery.tasks import upload_wes_batch
-
     try:
-        upload_wes_batch.enqueue(submission_ids)
+        tasks.resolve(UPLOAD_BATCH_TASK).enqueue(submission_ids)
     except Exception:  # the queue is down: the next sweep tries again
         log.exception("could not enqueue a batch of %s WES submissions", len(submission_ids))
 
@@ -183,7 +185,8 @@ def upload_submission(submission_id: int, now=None, config: wes.Config | None = 
     if config is None:
         reason = _configured()
         if reason:
-            WESSubmission.objects.filter(pk=submission_id, state=State.QUEUED).update(last_error=reason[:500])
+            WESSubmission.objects.filter(pk=submission_id, state=State.QUEUED).update(
+                last_error=reason[:500], error_code=wes.WESNotConfigured.code)
             return "not_configured"
     # Through the worker's kept connection (wes.upload_order_kept): one SSH handshake for a run
     # of orders, not one each.
@@ -247,26 +250,28 @@ def _attempt(submission_id: int, now, upload) -> str:
         names = upload(order, submission.version)
     except wes.WESNotConfigured as error:  # e.g. the key or known_hosts file is missing
         WESSubmission.objects.filter(pk=submission_id, state=State.UPLOADING).update(
-            state=State.QUEUED, attempts=F("attempts") - 1, lease_until=None, last_error=str(error)[:500])
+            state=State.QUEUED, attempts=F("attempts") - 1, lease_until=None, last_error=str(error)[:500],
+            error_code=error.code)
         return "not_configured"
     except wes.HostKeyRefused as error:
         reason = str(error)[:500]
         with transaction.atomic():
             WESSubmission.objects.filter(pk=submission_id, state=State.UPLOADING).update(
-                state=State.FAILED, last_error=reason, next_attempt_at=None, lease_until=None)
-            record(order, "wes_host_key_refused", None, version=submission.version, reason=reason)
+                state=State.FAILED, last_error=reason, error_code=error.code, next_attempt_at=None, lease_until=None)
+            record(order, "wes_host_key_refused", None, version=submission.version, problem=error.code, reason=reason)
         _alert_host_key(submission, reason)
         return "refused"
     except Exception as error:
         transient = isinstance(error, (wes.WESUnavailable, wes.UploadMismatch)) or not isinstance(error, wes.WESError)
         reason = (str(error) if isinstance(error, wes.WESError) else f"{type(error).__name__}: {error}")[:500]
+        code = getattr(error, "code", wes.WESError.code) if isinstance(error, wes.WESError) else wes.WESError.code
         log.warning("WES submission %s attempt %s failed: %s", submission_id, submission.attempts, redact(reason))
         retry_at = timezone.now() + backoff(submission.attempts) if transient and submission.attempts < max_attempts() else None
         with transaction.atomic():
             WESSubmission.objects.filter(pk=submission_id, state=State.UPLOADING).update(
-                state=State.FAILED, last_error=reason, next_attempt_at=retry_at, lease_until=None)
+                state=State.FAILED, last_error=reason, error_code=code, next_attempt_at=retry_at, lease_until=None)
             if retry_at is None:
-                record(order, "wes_upload_failed", None, version=submission.version, reason=reason)
+                record(order, "wes_upload_failed", None, version=submission.version, problem=code, reason=reason)
             else:
                 enqueue_on_commit(submission_id, retry_at)
         return "failed"
@@ -274,7 +279,7 @@ def _attempt(submission_id: int, now, upload) -> str:
         uploaded_at = timezone.now()
         WESSubmission.objects.filter(pk=submission_id).update(
             state=State.UPLOADED, files=names, uploaded_at=uploaded_at, lease_until=None, next_attempt_at=None,
-            last_error="")
+            last_error="", error_code="")
         locked = Order.objects.select_for_update().get(pk=order.pk)
         locked.wes_uploaded_at = uploaded_at
         deadlines.update(locked)
@@ -289,10 +294,7 @@ def sweep(now=None) -> int:
     now = now or timezone.now()
     if _configured():
         return 0
-    from sealpost.delivery.services import pending_ids
-    from sealpost.delivery.tasks import upload_wes, upload_wes_batch
-
-    waiting = pending_ids(upload_wes, upload_wes_batch)  # already queued: not again
+    waiting = tasks.pending_ids(UPLOAD_TASK, UPLOAD_BATCH_TASK)  # already queued: not again
     ids = [pk for pk in WESSubmission.objects.filter(_due(now)).values_list("pk", flat=True) if pk not in waiting]
     if ids:
         _enqueue_batch(ids)  # one task, one connection for all of them
@@ -330,13 +332,23 @@ def confirm(order: Order, actor) -> WESSubmission:
 # --- what the pages show ----------------------------------------------------------------------
 
 
-def status(order: Order) -> str | None:
-    """The order's WES status for the applicant: "queued", "uploaded", "confirmed" or None."""
-    states = set(WESSubmission.objects.filter(order=order).values_list("state", flat=True))
-    if not states:
+# Where WES stands for the applicant, from the latest version's state: "queued" (waiting or
+# being uploaded), "retrying" (an attempt failed; tried again automatically), "failed" (no more
+# automatic attempts: staff see it in the desk's queue and act), "uploaded", "confirmed".
+IN_MOTION = {"queued", "retrying"}
+
+
+def status_of(submission: WESSubmission | None) -> str | None:
+    if submission is None:
         return None
-    if State.CONFIRMED in states:
-        return "confirmed"
-    if State.UPLOADED in states:
-        return "uploaded"
+    if submission.state == State.FAILED:
+        return "failed" if submission.gave_up else "retrying"
+    if submission.state in (State.UPLOADED, State.CONFIRMED):
+        return submission.state
     return "queued"
+
+
+def status(order: Order) -> str | None:
+    """The order's WES status for the applicant (see IN_MOTION above), None when nothing is
+    scheduled."""
+    return status_of(WESSubmission.objects.filter(order=order).order_by("-version").first())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import unicodedata
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,21 @@ def with_hold_flag(orders):
     """Annotate ``on_hold``: the student's record has a hold that has not been released."""
     holds = Hold.objects.filter(student=OuterRef("student"), released_at__isnull=True)
     return orders.annotate(on_hold=Exists(holds))
+
+
+def with_wes_state(orders):
+    """Annotate ``wes_state`` and ``wes_retry_at``: the state of the order's latest upload to WES
+    (None without one) and when it is tried again (None: no automatic retry left)."""
+    from sealpost.delivery.models import WESSubmission
+
+    latest = WESSubmission.objects.filter(order=OuterRef("pk")).order_by("-version")
+    return orders.annotate(wes_state=Subquery(latest.values("state")[:1]),
+                           wes_retry_at=Subquery(latest.values("next_attempt_at")[:1]))
+
+
+def wes_failed(orders):
+    """Orders whose latest upload to WES failed (retrying or given up): the queue's WES filter."""
+    return with_wes_state(orders).filter(wes_state="failed")
 
 
 def by_deadline(orders):
@@ -74,9 +89,13 @@ def deadlines(order: Order, today: datetime.date | None = None) -> list[dict]:
     dispatched = order.dispatched_at or (
         order.events.filter(kind="issued").values_list("at", flat=True).first()
         if order.status in {Status.ISSUED, Status.DELIVERED, Status.COMPLETED} else None)
+    # Paid before any notice was sent (online at once, or at the counter): no notice is needed.
+    paid_first = bool(order.paid_at) and not order.payment_notice_sent_at
     rows = [
         {"key": "payment_notice", "label": _("Payment notice"), "due": order.payment_notice_due,
-         "done_at": order.payment_notice_sent_at, "done": bool(order.payment_notice_sent_at), "done_label": _("sent")},
+         "done_at": order.paid_at if paid_first else order.payment_notice_sent_at,
+         "done": bool(order.payment_notice_sent_at or paid_first),
+         "done_label": _("not needed: paid") if paid_first else _("sent")},
         {"key": "dispatch", "label": _("Dispatch of the documents"), "due": order.dispatch_due,
          "done_at": dispatched, "done": bool(dispatched), "done_label": _("dispatched")},
         {"key": "wes_followup", "label": _("WES confirmation follow-up"), "due": order.wes_followup_due,

@@ -190,7 +190,14 @@ def dispatch_on_time(row: dict, today: datetime.date) -> bool | None:
 # --- charts -----------------------------------------------------------------------------
 
 WIDTH, HEIGHT = 560, 240
-LEFT, RIGHT, TOP, BOTTOM = 70, 8, 14, 32
+LEFT, RIGHT, TOP, BOTTOM = 70, 8, 14, 38
+AXIS_FONT = 15  # figure.chart .axis in site.css, in the SVG's units
+TICK_GAP = 10  # at least this much room between two labels of the axis
+
+
+def label_width(label: str) -> float:
+    """About how wide an axis label is drawn (digits and the like are about 0.6 em)."""
+    return sum(0.95 if c in "WM%" else 0.62 for c in label) * AXIS_FONT
 
 
 def nice_ceiling(value: float) -> float:
@@ -208,10 +215,17 @@ def bar_chart(key: str, title: str, desc: str, labels: list[str], series: list[t
               *, fmt=str, top: float | None = None, tick_every: int = 1) -> dict:
     """Geometry for one (grouped) bar chart: ``series`` is [(name, css class, values)]; values may
     be None (no bar)."""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     highest = max([v for _n, _c, values in series for v in values if v is not None] or [0])
     top = top or nice_ceiling(highest)
+    # A line halfway only where half the top is a whole number: no "0.5 orders".
+    fractions = (0, 0.5, 1) if (top / 2) == int(top / 2) else (0, 1)
+    # Room on the left for the widest value label; a label on the time axis only as often as
+    # they fit side by side, none reaching past the edges (issue 14: they overlapped, or were cut).
+    left = max(LEFT, max(label_width(fmt(top * f)) for f in fractions) + 8)
+    plot_w, plot_h = WIDTH - left - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(labels), 1)
+    widest = max([label_width(label) for label in labels] or [0])
+    tick_every = max(tick_every, math.ceil((widest + TICK_GAP) / slot))
     bar_w = slot * 0.8 / len(series)
     bars, ticks = [], []
     for i, label in enumerate(labels):
@@ -221,19 +235,19 @@ def bar_chart(key: str, title: str, desc: str, labels: list[str], series: list[t
                 continue
             height = plot_h * min(value, top) / top
             bars.append({
-                "x": round(LEFT + i * slot + slot * 0.1 + s * bar_w, 2), "y": round(TOP + plot_h - height, 2),
+                "x": round(left + i * slot + slot * 0.1 + s * bar_w, 2), "y": round(TOP + plot_h - height, 2),
                 "width": round(max(bar_w - 1, 1), 2), "height": round(height, 2), "css": css,
                 "title": f"{label}: {name} {fmt(value)}" if len(series) > 1 else f"{label}: {fmt(value)}",
             })
-        if i % tick_every == 0:
-            ticks.append({"x": round(LEFT + i * slot + slot / 2, 2), "label": label})
-    # A line halfway only where half the top is a whole number: no "0.5 orders".
-    fractions = (0, 0.5, 1) if (top / 2) == int(top / 2) else (0, 1)
+        half = label_width(label) / 2
+        x = min(max(left + i * slot + slot / 2, half + 2), WIDTH - half - 2)
+        if i % tick_every == 0 and (not ticks or x - half >= ticks[-1]["end"] + TICK_GAP):
+            ticks.append({"x": round(x, 2), "label": label, "end": x + half})
     grid = [{"y": round(TOP + plot_h - plot_h * f, 2), "label": fmt(top * f)} for f in fractions]
     return {
         "id": f"chart-{key}", "title": title, "desc": desc, "width": WIDTH, "height": HEIGHT,
-        "bars": bars, "ticks": ticks, "grid": grid, "left": LEFT, "right": WIDTH - RIGHT,
-        "baseline": TOP + plot_h, "tick_y": HEIGHT - 12,
+        "bars": bars, "ticks": ticks, "grid": grid, "left": round(left, 2), "right": WIDTH - RIGHT,
+        "baseline": TOP + plot_h, "tick_y": HEIGHT - 6,
         "legend": [(name, css) for name, css, _values in series] if len(series) > 1 else [],
     }
 

@@ -34,8 +34,7 @@ class Released:
 def release_hold(hold: Hold, actor, *, now=None) -> Released:
     """Release a hold, note it on each of the student's open orders, and issue the paid orders
     that the hold kept from being issued. Releasing twice changes nothing."""
-    from sealpost.documents.services import IssueError, issue_order
-    from sealpost.payments.services import issue_failed
+    from sealpost.issuance.services import IssueError, issue_failed, issue_order
 
     with transaction.atomic():
         hold = Hold.objects.select_for_update().select_related("student").get(pk=hold.pk)
@@ -85,10 +84,10 @@ def last_issue_problem(order: Order) -> str:
 
 
 def person_facing_errors(*modules) -> tuple[type[Exception], ...]:
-    """The exceptions whose message is meant for the person: the orders' and documents' service
+    """The exceptions whose message is meant for the person: the orders' and issuance's service
     errors, and those a colleague's service module defines or imports from sealpost (so that the
     desk need not know their names). Anything else is a bug and is not swallowed."""
-    from sealpost.documents.services import IssueError
+    from sealpost.issuance.services import IssueError
 
     found = {OrderError, IssueError, PermissionDenied}
     for module in modules:

@@ -23,6 +23,7 @@ DETAIL_LABELS = {
     "position": gettext_lazy("Recipient"),
     "old": gettext_lazy("Before"),
     "new": gettext_lazy("After"),
+    "links_stopped": gettext_lazy("Links to the old address stopped"),
     "references": gettext_lazy("WES reference numbers"),
     "characters": gettext_lazy("Characters"),
     "channel": gettext_lazy("Channel"),
@@ -36,6 +37,31 @@ DETAIL_LABELS = {
     "virtual_account": gettext_lazy("Virtual account"),
     "due_date": gettext_lazy("Due date"),
     "document_types": gettext_lazy("Documents"),
+    "recipient": gettext_lazy("Recipient"),
+    "recipients": gettext_lazy("Recipients"),
+    "message_id": gettext_lazy("Message ID"),
+    "payment": gettext_lazy("Payment"),
+    "version": gettext_lazy("Version"),
+    "files": gettext_lazy("Files"),
+    "by": gettext_lazy("By"),
+    "action": gettext_lazy("Action"),
+    "demo": gettext_lazy("Demonstration"),
+    "delivery": gettext_lazy("Delivery"),
+    "problem": gettext_lazy("Problem"),
+    "trade_no": gettext_lazy("ECPay trade number"),
+    "rtn_code": gettext_lazy("ECPay result code"),
+    "message": gettext_lazy("Message"),
+    "notification": gettext_lazy("Notification"),
+    "failures": gettext_lazy("Failures"),
+    "hold": gettext_lazy("Hold"),
+    "uncertain": gettext_lazy("Uncertain hand-over"),
+}
+
+# Words some details hold, in the reader's language.
+VALUE_LABELS = {
+    "by": {"applicant": gettext_lazy("the applicant"), "staff": gettext_lazy("staff")},
+    "action": {"held": gettext_lazy("held for staff"), "resent": gettext_lazy("sent again")},
+    "uncertain": {"found": gettext_lazy("found in the mailbox")},
 }
 
 
@@ -69,6 +95,12 @@ def _text(key: str, value) -> str:
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if key in VALUE_LABELS and isinstance(value, str) and value in VALUE_LABELS[key]:
+        return str(VALUE_LABELS[key][value])
+    if key == "problem" and isinstance(value, str):
+        from sealpost.delivery.models import WES_PROBLEMS
+
+        return str(WES_PROBLEMS.get(value, value))
     if key == "channel" and value in Channel.values:
         return str(Channel(value).label)
     if key == "amount" and isinstance(value, int):

@@ -3,7 +3,7 @@ deadlines, holds and full history, and form 2-07-3 keyed in by a clerk. Reports:
 
 from __future__ import annotations
 
-import mimetypes
+import logging
 from functools import wraps
 
 from django.contrib import messages
@@ -24,10 +24,10 @@ from sealpost.audit import services as audit
 from sealpost.desk import queue
 from sealpost.desk import services as desk_services
 from sealpost.desk.timeline import timeline
-from sealpost.orders import services
+from sealpost.orders import scans, services
 from sealpost.orders.forms import DeskOrderForm, recipient_formset_class
 from sealpost.orders.models import ApplicantType, Channel, Order, Status
-from sealpost.documents import services as document_services
+from sealpost.issuance import services as document_services
 from sealpost.documents import storage
 from sealpost.documents.models import Document, normalise_code
 from sealpost.documents.types import DocumentType
@@ -35,6 +35,8 @@ from sealpost.portal.views import PREFIX, fee_context, pdf_response, rows_change
 from sealpost.records.models import Hold
 
 KEYING_ROLES = {Role.CLERK, Role.OFFICER}
+
+log = logging.getLogger(__name__)
 
 
 def staff_required(roles=None):
@@ -57,7 +59,8 @@ def staff_required(roles=None):
 def order_list(request):
     """The work queue: open orders, the nearest deadline first, late ones flagged."""
     today = timezone.localdate()
-    orders = queue.with_hold_flag(Order.objects.select_related("student").prefetch_related("documents"))
+    orders = queue.with_wes_state(queue.with_hold_flag(
+        Order.objects.select_related("student").prefetch_related("documents")))
     status = request.GET.get("status", "")
     applicant_type = request.GET.get("applicant_type", "")
     wes = request.GET.get("wes", "")
@@ -76,6 +79,8 @@ def order_list(request):
         orders = orders.filter(wes_reference="")
     elif wes == "conflict":
         orders = orders.exclude(wes_conflict=[])
+    elif wes == "failed":
+        orders = queue.wes_failed(orders)
     if late:
         orders = orders.filter(next_deadline__lt=today)
     if query:
@@ -160,7 +165,7 @@ def bulk_action(request):
         counts = payment_services.send_payment_notices(orders, request.user)
         messages.success(request, describe_counts(counts, NOTICE_COUNTS, "sent"))
     elif action == "approve":
-        from sealpost.payments import services as payment_services
+        from sealpost.issuance import services as payment_services
 
         done, refused = desk_services.each(
             orders, lambda order: payment_services.approve(order, request.user),
@@ -287,7 +292,7 @@ def order_new(request):
 
 @staff_required()
 def order_form_pdf(request, number):
-    from sealpost.documents import form2073
+    from sealpost.orders import form2073
 
     order = get_object_or_404(Order, number=number.upper())
     return pdf_response(form2073.render(order), f"form-2-07-3-{order.number}.pdf")
@@ -295,10 +300,31 @@ def order_form_pdf(request, number):
 
 @staff_required()
 def scanned_form(request, number):
+    """The scan attached to form 2-07-3, served as the type checked at upload (orders.scans),
+    never as what its stored name suggests: a scan kept before the checks under another name is
+    served by the type its first bytes show, or as application/octet-stream, as an attachment."""
     order = get_object_or_404(Order, number=number.upper())
     if not order.scanned_form:
         raise Http404
-    content_type = mimetypes.guess_type(order.scanned_form.name)[0] or "application/octet-stream"
-    response = FileResponse(order.scanned_form.open("rb"), content_type=content_type)
+    file = None
+    try:
+        file = order.scanned_form.open("rb")
+        head = file.read(16)
+        file.seek(0)
+    except FileNotFoundError:
+        if file is not None:
+            file.close()
+        log.warning("order %s: the scanned form %s is missing from storage", order.number, order.scanned_form.name)
+        messages.error(request, _("The scanned form of order %(number)s is missing from storage. Ask the system "
+                                  "administrator to restore it from the backup.") % {"number": order.number})
+        return redirect("desk:order", number=order.number)
+    kind, inline = scans.served_type(order.scanned_form.name, head)
+    response = FileResponse(
+        file, content_type=kind.content_type, as_attachment=not inline,
+        filename=f"form-2-07-3-{order.number}{kind.extension or '.bin'}",
+    )
     response["X-Content-Type-Options"] = "nosniff"
+    if kind != scans.PDF:  # a PDF keeps the site's policy, which browsers' PDF viewers work under
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -17,10 +17,10 @@ from django.core import checks
 
 @checks.register(checks.Tags.security)
 def key_files_private(app_configs=None, **kwargs):
-    from sealpost.documents import pki, signing
+    from sealpost.documents import keys, pki
 
     candidates: list[tuple[Path, str]] = []
-    p12 = signing.setting("SEALPOST_SIGNING_PKCS12")
+    p12 = keys.setting("SEALPOST_SIGNING_PKCS12")
     if p12:
         candidates.append((Path(str(p12)), "SEALPOST_SIGNING_PKCS12"))
     if getattr(settings, "DATA_DIR", None):

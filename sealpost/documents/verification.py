@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from sealpost.documents.models import Document, DocumentFile, normalise_code
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sealpost.documents.signing import SignatureCheck
+    from sealpost.documents.validation import SignatureCheck
 
 log = logging.getLogger(__name__)
 
@@ -150,12 +150,12 @@ def _registered(document: Document, *, by: str) -> Verdict:
 
 
 def _validate(data: bytes):
-    """signing.validate, which answers for any bytes; guarded all the same, so that a bug in
+    """validation.validate, which answers for any bytes; guarded all the same, so that a bug in
     the PDF reader is a logged "could not read" and never a failed request."""
-    from sealpost.documents import signing
+    from sealpost.documents import validation
 
     try:
-        return signing.validate(data)
+        return validation.validate(data)
     except Exception:  # noqa: BLE001 - a verifier must answer for any input
         log.warning("signature validation failed unexpectedly", exc_info=True)
         return None
@@ -201,13 +201,13 @@ def _claims_us(check) -> bool:
 
 def _our_subject_names() -> set[str]:
     """The organisation and common name in our seal certificate's subject."""
-    from sealpost.documents import signing
+    from sealpost.documents import keys
 
     try:
         from cryptography import x509
         from cryptography.x509.oid import NameOID
 
-        certificate = x509.load_pem_x509_certificate(signing.certificate_pem())
+        certificate = x509.load_pem_x509_certificate(keys.certificate_pem())
     except Exception:  # noqa: BLE001 - no certificate configured: nothing to compare with
         return set()
     names = set()

@@ -82,6 +82,12 @@ def update(order: Order, overrides: dict | None = None) -> Order:
     return _apply(order, _Counter(overrides))
 
 
+def calendar_changed(sender, **kwargs) -> int:
+    """The registrar's calendar changed (sealpost.workdays.signals.calendar_changed, connected in
+    orders.apps): every open order's deadlines again, in the transaction of the change."""
+    return recompute_open_orders()
+
+
 def recompute_open_orders(overrides: dict | None = None) -> int:
     """After a closure or an extra working day is added or removed: every open order's deadlines
     again. Returns how many orders had a deadline moved.

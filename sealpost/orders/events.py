@@ -1,4 +1,5 @@
-"""How each kind of order event reads in the history."""
+"""How each kind of order event reads in the history; and the one kind others ask about: whether
+an order's personal data were removed (``sealpost shred``, sealpost.retention)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -42,3 +43,10 @@ LABELS = {
 
 def label(kind: str) -> str:
     return LABELS.get(kind, kind)
+
+
+SHREDDED = "shredded"  # the order event (and audit action "order.shredded") of sealpost.retention
+
+
+def is_shredded(order) -> bool:
+    return order.events.filter(kind=SHREDDED).exists()

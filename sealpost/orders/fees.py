@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from sealpost.documents.types import DocumentType
+from sealpost.orders.labels import line_label
 
 
 @dataclass(frozen=True)
@@ -70,22 +71,3 @@ def schedule() -> dict:
         "recipient_fee": settings.RECIPIENT_FEE,
         "max_recipients": settings.MAX_RECIPIENTS,
     }
-
-
-def line_label(line) -> str:
-    """A fee line described in the active language. Works for Line and orders.FeeLine."""
-    from django.utils.translation import gettext as _
-
-    if line.kind == "recipient":
-        first = settings.FREE_RECIPIENTS + 1
-        return _("Recipients from no. %(first)d on (%(count)d × NT$%(fee)d)") % {
-            "first": first, "count": line.quantity, "fee": line.unit_amount,
-        }
-    return document_label(line.code, line.language)
-
-
-def document_label(doc_type: str, language: str) -> str:
-    """E.g. "Transcript (English)" in the active language."""
-    from sealpost.documents.types import DocumentLanguage
-
-    return f"{DocumentType(doc_type).label} ({DocumentLanguage(language).label})"

@@ -9,7 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sealpost.documents.types import DocumentLanguage, DocumentType
-from sealpost.orders import validation
+from sealpost.orders import scans, validation
 from sealpost.orders.models import ApplicantType
 from sealpost.records.models import StudentStatus
 
@@ -52,7 +52,8 @@ class OrderForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), max_length=254)
     wes_reference = forms.CharField(
         label=_("WES reference number"), max_length=40, required=False,
-        help_text=_("If the records are for WES, the reference number WES gave you, e.g. 1234567."),
+        help_text=_("If the records are for WES: the reference number WES gave you, e.g. 1234567. Give it here "
+                    "only: this field is the number we use, even if a message or the remarks mention another."),
     )
     remarks = forms.CharField(label=_("Remarks"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -109,7 +110,7 @@ class RecipientForm(forms.Form):
     message = forms.CharField(
         label=_("Message to the recipient"), max_length=500, required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Information for the receiving school, e.g. an Application ID, ASUID or “WES Reference No. 1234567”."),
+        help_text=_("Information for the receiving school, e.g. an Application ID or ASUID."),
     )
 
     def clean_email(self):
@@ -168,13 +169,10 @@ class DeskOrderForm(OrderForm):
         return self.student.student_number
 
     def clean_scanned_form(self):
+        """Accepted for what the file is, whatever its name: a PDF that opens, a whole PNG or
+        JPEG (orders.scans), renamed to its canonical extension (kept as <order number>.pdf,
+        .png or .jpg)."""
         upload = self.cleaned_data.get("scanned_form")
         if not upload:
             return upload
-        if upload.size > 10 * 1024 * 1024:
-            raise ValidationError(_("The scanned form is larger than 10 MB."), code="too_large")
-        head = upload.read(8)
-        upload.seek(0)
-        if not (head.startswith(b"%PDF-") or head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff")):
-            raise ValidationError(_("The scanned form must be a PDF, PNG or JPEG file."), code="file_type")
-        return upload
+        return scans.validate_upload(upload)

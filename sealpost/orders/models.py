@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sealpost.documents.types import DocumentLanguage, DocumentType
+from sealpost.orders.labels import line_label
 
 
 class ApplicantType(models.TextChoices):
@@ -153,8 +154,6 @@ class FeeLine(models.Model):
 
     @property
     def label(self) -> str:
-        from sealpost.orders.fees import line_label
-
         return line_label(self)
 
 

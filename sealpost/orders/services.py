@@ -1,4 +1,4 @@
-"""Placing, reviewing, cancelling and correcting orders."""
+"""Placing, reviewing and cancelling orders; the rules for correcting their recipients."""
 
 from __future__ import annotations
 
@@ -68,10 +68,15 @@ class Review:
     wes_reference: str
     wes_conflict: list[str]
     unsupported_characters: list[str] = field(default_factory=list)
+    # Where the WES reference was found (orders.wes.Mention), and each place's number when places
+    # disagree: "1234567 (from recipient 1's message)".
+    wes_source: wes.Mention | None = None
+    wes_places: list[wes.Mention] = field(default_factory=list)
 
 
 def review(draft: Draft) -> Review:
     lines = fees.fee_lines(draft.documents, len(draft.recipients))
+    found = wes.mentions(draft.wes_reference, draft.remarks, [m for _, m in draft.recipients])
     reference, conflict = wes.resolve(draft.wes_reference, draft.remarks, [m for _, m in draft.recipients])
     return Review(
         lines=lines,
@@ -79,6 +84,8 @@ def review(draft: Draft) -> Review:
         wes_reference=reference,
         wes_conflict=conflict,
         unsupported_characters=fonts.missing_characters(draft.name_zh),
+        wes_source=wes.source(found),
+        wes_places=wes.disagreeing(found),
     )
 
 
@@ -86,7 +93,7 @@ def record(order: Order, kind: str, actor=None, *, from_status: str = "", to_sta
     """Add an event to the order's history and to the audit trail. The trail's head row stays
     locked until the transaction ends: a transaction that also locks the order must lock it
     before calling this, never after (two workers deadlock otherwise: delivery/tests/test_lock_order.py)."""
-    from sealpost.audit.services import record_order_event  # here: the audit app reads orders
+    from sealpost.audit.services import record_order_event  # the trail sits below orders (docs/architecture.md)
 
     return record_order_event(OrderEvent.objects.create(
         order=order, kind=kind, actor=actor if getattr(actor, "pk", None) else None,
@@ -144,7 +151,22 @@ def place_order(*, student, draft: Draft, applicant=None, actor=None, channel=Ch
         record(order, "wes_conflict", None, references=result.wes_conflict)
     if result.unsupported_characters:
         record(order, "unsupported_characters", None, characters="".join(result.unsupported_characters))
+    transaction.on_commit(lambda: _announce(order))
     return order
+
+
+def _announce(order: Order) -> None:
+    """Tell the areas above (orders.signals.order_placed) that the order is placed; a receiver's
+    error is logged, never raised into the request that placed the order."""
+    import logging
+
+    from sealpost.orders.signals import order_placed
+    from sealpost.privacy import redact
+
+    for receiver, result in order_placed.send_robust(sender=Order, order=order):
+        if isinstance(result, Exception):  # the error's words may quote an address: redacted
+            logging.getLogger(__name__).error("order %s: %s failed: %s", order.number,
+                                              getattr(receiver, "__qualname__", receiver), redact(result))
 
 
 # The life of an order (DESIGN.md). Every change of status goes through transition().
@@ -181,7 +203,10 @@ def transition(order: Order, to_status: str, actor=None, *, kind: str = "", **de
 
 
 CANCELLABLE = {Status.SUBMITTED, Status.UNDER_REVIEW, Status.AWAITING_PAYMENT}
-CORRECTABLE = {Status.SUBMITTED, Status.UNDER_REVIEW, Status.AWAITING_PAYMENT, Status.PAID, Status.ISSUED}
+# Until the order is closed: once e-mails went out, a correction stops the old links and sends
+# the documents to the new address (sealpost.delivery.recipients).
+CORRECTABLE = {Status.SUBMITTED, Status.UNDER_REVIEW, Status.AWAITING_PAYMENT, Status.PAID, Status.ISSUED,
+               Status.DELIVERED}
 
 
 def can_cancel(order: Order) -> bool:
@@ -199,17 +224,15 @@ def cancel_order(order: Order, actor, reason: str = "") -> Order:
     return transition(order, Status.CANCELLED, actor, kind="cancelled", reason=reason)
 
 
-@transaction.atomic
-def correct_recipient(order: Order, position: int, email: str, actor) -> Recipient:
-    order = Order.objects.select_for_update().get(pk=order.pk)
+def recipient_to_correct(order: Order, position: int, email: str) -> tuple[Recipient, str]:
+    """The recipient at this position and its new address, normalised; OrderError when the
+    order is closed or another recipient has that address (Recipient.DoesNotExist for no such
+    position). Call with the order's row locked. The correction itself, with what it does to
+    e-mails already sent, is sealpost.delivery.recipients.correct_recipient."""
     if not can_correct_recipients(order):
-        raise OrderError(_("Recipients can no longer be corrected: the documents have been delivered."))
+        raise OrderError(_("Recipients can no longer be corrected: the order is closed."))
     recipient = order.recipients.get(position=position)
     email = email.strip().lower()
     if order.recipients.exclude(pk=recipient.pk).filter(email=email).exists():
         raise OrderError(_("This address is already a recipient; each recipient needs a different e-mail address."))
-    if recipient.email != email:
-        record(order, "recipient_corrected", actor, position=position, old=recipient.email, new=email)
-        recipient.email = email
-        recipient.save(update_fields=["email"])
-    return recipient
+    return recipient, email

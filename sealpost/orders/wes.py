@@ -9,6 +9,7 @@ parser looks for the word WES, optional words for "reference number", then the n
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # The number: 6 to 10 digits, optionally a suffix of up to 4 letters, not followed by more
 # letters or digits.
@@ -45,20 +46,74 @@ def parse_field(text: str) -> str | None:
     return refs[0] if len(refs) == 1 else None
 
 
+# One rule for where the reference comes from (issue 14): the form asks for it in ONE place, the
+# dedicated field, and that field wins. The remarks and the recipients' messages, where the
+# seed's process had applicants write "WES Reference No. ..." (and where form 2-07-3 keyed in by
+# a clerk still has it), are read leniently as before: remarks first, then the messages in the
+# recipients' order. The reference used is the first place's; every other number found is a
+# conflict, shown to the applicant before they submit and to the desk.
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A WES reference found in one place of an order: "field", "remarks" or "recipient" (with
+    the recipient's position)."""
+
+    reference: str
+    place: str
+    position: int = 0
+
+    @property
+    def where(self) -> str:
+        """The place, in the active language, for "1234567 (from recipient 1's message)"."""
+        from django.utils.translation import gettext as _
+
+        if self.place == "field":
+            return _("from the WES reference number field")
+        if self.place == "remarks":
+            return _("from the remarks")
+        return _("from recipient %(position)d's message") % {"position": self.position}
+
+
+def mentions(field: str, remarks: str, messages: list[str]) -> list[Mention]:
+    """Every reference found, place by place in order of precedence (field, remarks, messages)."""
+    found: list[Mention] = []
+    from_field = parse_field(field)
+    if from_field:
+        found.append(Mention(from_field, "field"))
+    found += [Mention(ref, "remarks") for ref in find_references(remarks)]
+    for position, message in enumerate(messages, 1):
+        found += [Mention(ref, "recipient", position) for ref in find_references(message)]
+    return found
+
+
 def resolve(field: str, remarks: str, messages: list[str]) -> tuple[str, list[str]]:
     """The order's WES reference and the list of distinct references when places disagree.
 
     The dedicated field wins over the remarks, which win over recipient messages. Returns
     ("", []) when no reference is found anywhere.
     """
-    places: list[str] = []
-    from_field = parse_field(field)
-    if from_field:
-        places.append(from_field)
-    for text in [remarks, *messages]:
-        for ref in find_references(text):
-            places.append(ref)
-    distinct = list(dict.fromkeys(places))
+    distinct = list(dict.fromkeys(m.reference for m in mentions(field, remarks, messages)))
     if not distinct:
         return "", []
     return distinct[0], (distinct if len(distinct) > 1 else [])
+
+
+def source(found: list[Mention]) -> Mention | None:
+    """Where the reference used comes from: the first mention (None without one)."""
+    return found[0] if found else None
+
+
+def disagreeing(found: list[Mention]) -> list[Mention]:
+    """When places disagree, the first mention of each distinct reference (the one used first);
+    [] when they agree."""
+    first: dict[str, Mention] = {}
+    for mention in found:
+        first.setdefault(mention.reference, mention)
+    return list(first.values()) if len(first) > 1 else []
+
+
+def of_order(order) -> list[Mention]:
+    """The mentions of a placed order, read again from what it holds (as when it was placed)."""
+    messages = [r.message for r in order.recipients.order_by("position")]
+    return mentions(order.wes_reference_input, order.remarks, messages)

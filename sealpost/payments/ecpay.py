@@ -16,6 +16,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -97,6 +98,13 @@ def config() -> Config | None:
 
 def is_configured() -> bool:
     return config() is not None
+
+
+def origin(url: str) -> str:
+    """The scheme, host and port of a checkout URL: where the payment page's form may post
+    (its Content-Security-Policy form-action)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def accepts_simulated() -> bool:

@@ -16,5 +16,4 @@ urlpatterns = [
     path("desk/<str:number>/record/", views.record, name="record"),
     path("desk/<str:number>/refund/", views.refund, name="refund"),
     path("desk/<str:number>/cancel/", views.cancel, name="cancel"),
-    path("desk/<str:number>/approve/", views.approve, name="approve"),
 ]

@@ -107,7 +107,7 @@ def _student(student) -> dict | None:
 
 
 def _order(order, user) -> dict:
-    from sealpost.orders import retention
+    from sealpost.orders.events import is_shredded
 
     notice = getattr(order, "payment_notice", None) if hasattr(order, "payment_notice") else None
     return {
@@ -125,7 +125,7 @@ def _order(order, user) -> dict:
         "wes_reference": order.wes_reference_input or order.wes_reference,
         "total": order.total,
         "currency": order.currency,
-        "personal_data_removed": retention.is_shredded(order),
+        "personal_data_removed": is_shredded(order),
         "documents_ordered": [{"type": d.document_type, "language": d.language} for d in order.documents.all()],
         "fee": [
             {"kind": f.kind, "code": f.code, "language": f.language, "quantity": f.quantity, "amount": f.amount}

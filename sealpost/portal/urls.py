@@ -10,6 +10,7 @@ urlpatterns = [
     path("orders/new/", views.order_new, name="order_new"),
     path("orders/new/confirm/", views.order_confirm, name="order_confirm"),
     path("orders/<str:number>/", views.order_detail, name="order"),
+    path("orders/<str:number>/status/", views.order_status, name="order_status"),
     path("orders/<str:number>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<str:number>/recipients/<int:position>/", views.recipient_correct, name="recipient_correct"),
     path("orders/<str:number>/form-2-07-3.pdf", views.order_form_pdf, name="order_form_pdf"),

@@ -15,10 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sealpost.audit import services as audit
-from sealpost.orders import fees, retention, services
+from sealpost.delivery.recipients import correct_recipient
+from sealpost.orders import fees, services
+from sealpost.orders.events import is_shredded
 from sealpost.orders.forms import DOCUMENT_CHOICES, DOCUMENTS_FOR_STATUS, OrderForm, recipient_formset_class
 from sealpost.orders.models import ApplicantType, Order, Status
 from sealpost.orders.validation import passport_hint
+from sealpost.portal import progress
 from sealpost.records.models import StudentStatus
 
 # The statuses in which a hold on the student's record keeps the order from being issued.
@@ -31,7 +34,9 @@ PREFIX = "recipients"
 def home(request):
     if request.user.is_authenticated and request.user.is_staff_member:
         return redirect("desk:orders")
-    return render(request, "portal/home.html", {"fees": fees.schedule()})
+    # Signed in, the page says what comes next: link a student record, or order and follow orders.
+    linked = request.user.is_authenticated and request.user.student_id is not None
+    return render(request, "portal/home.html", {"fees": fees.schedule(), "linked": linked})
 
 
 def applicant_required(view):
@@ -215,12 +220,29 @@ def order_detail(request, number):
     holds = order.student.active_holds().only("reason", "office") if order.status in ON_HOLD_STATUSES else []
     return render(request, "portal/order_detail.html", {
         "order": order,
+        "progress": progress.progress(order),
         "holds": holds,
         "can_cancel": services.can_cancel(order),
         "can_correct": services.can_correct_recipients(order),
         "issued_documents": order.issued_documents.all(),
-        "shredded": retention.is_shredded(order),
+        "shredded": is_shredded(order),
     })
+
+
+@applicant_required
+def order_status(request, number):
+    """Where the applicant's own order stands, as JSON with the status region's HTML: what the
+    order page asks every few seconds while the order is in progress (sealpost/order-status.js)."""
+    from django.http import JsonResponse
+    from django.template.loader import render_to_string
+
+    order = applicant_order(request, number)
+    now = progress.progress(order)
+    data = now.as_json()
+    data["html"] = render_to_string("portal/order_progress.html", {"progress": now}, request=request)
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @applicant_required
@@ -230,7 +252,7 @@ def document_download(request, number, code):
 
     order = applicant_order(request, number)
     document = order.issued_documents.filter(verification_code=normalise_code(code)).first()
-    if document is None or document.current_file is None or retention.is_shredded(order):
+    if document is None or document.current_file is None or is_shredded(order):
         raise Http404  # shredded: the signed file is no longer kept
     if document.is_revoked:
         return render(request, "verify/gone.html", {
@@ -259,10 +281,8 @@ def recipient_correct(request, number, position):
     order = applicant_order(request, number)
     field = djforms.EmailField(max_length=254)
     try:
-        email = field.clean(request.POST.get("email", ""))
-        services.correct_recipient(order, position, email, request.user)
-        messages.success(request, _("Recipient %(position)d now receives the documents at %(email)s.") % {
-            "position": position, "email": email})
+        correction = correct_recipient(order, position, field.clean(request.POST.get("email", "")), request.user)
+        (messages.success if correction.changed else messages.info)(request, correction.message())
     except djforms.ValidationError:
         messages.error(request, _("Recipient %(position)d: enter a valid e-mail address.") % {"position": position})
     except services.OrderError as error:
@@ -281,7 +301,7 @@ def pdf_response(content: bytes, filename: str) -> HttpResponse:
 
 @applicant_required
 def order_form_pdf(request, number):
-    from sealpost.documents import form2073
+    from sealpost.orders import form2073
 
     order = applicant_order(request, number)
     return pdf_response(form2073.render(order), f"form-2-07-3-{order.number}.pdf")

@@ -4,13 +4,18 @@
                              (static/sealpost/verify.js hashes it in the browser), type a code
     /verify/<code>/          the answer for a verification code (what the QR code opens)
     /verify/hash/<sha256>/   the answer for a file's SHA-256 (the in-browser check)
+    /verify/file/<token>/    the answer to an uploaded file again (verify.results)
 """
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -19,15 +24,16 @@ from django.views.decorators.http import require_http_methods
 from sealpost.accounts import throttle
 from sealpost.documents import verification
 from sealpost.documents.models import normalise_code
+from sealpost.verify import results
 from sealpost.verify.uploads import read_upload
 
 
 def is_demo() -> bool:
     """Whether documents are signed by the generated demo PKI (the embedded default)."""
     try:
-        from sealpost.documents import signing
+        from sealpost.documents import keys
 
-        return bool(signing.is_demo())
+        return bool(keys.is_demo())
     except Exception:  # noqa: BLE001 - the page must answer even if signing is misconfigured
         return False
 
@@ -64,7 +70,14 @@ def index(request):
             return render(request, "verify/index.html", _form_context(file_error=_("The file is empty.")), status=400)
         if not data:
             return render(request, "verify/index.html", _form_context(file_error=_("Choose the PDF file to check.")), status=400)
-        return result(request, verification.check_pdf(data))
+        # The answer in English, its reason a message id: its address (results.token_for) keeps it,
+        # and the page shows it in the reader's language, now and after switching language.
+        with translation.override("en"):
+            verdict = verification.check_pdf(data)
+        sha256 = hashlib.sha256(data).hexdigest()
+        address = reverse("verify:file", args=[results.token_for(verdict, sha256)])
+        verdict.reason = _(verdict.reason) if verdict.reason else ""
+        return result(request, verdict, address=address, fingerprint=sha256)
 
     code = request.GET.get("code")
     if code is not None:
@@ -90,15 +103,33 @@ def by_code(request, code):
 
 
 @throttle.limit("verify_ip")
+def by_file(request, token):
+    """The answer to an uploaded file again, by its address (verify.results): after switching
+    the language, or from the link on the answer."""
+    found = results.verdict_from(token)
+    if found is None:
+        messages.info(request, _("That answer is no longer available here: check the file again."))
+        return redirect("verify:index")
+    verdict, sha256 = found
+    return result(request, verdict, address=request.path, fingerprint=sha256)
+
+
+@throttle.limit("verify_ip")
 def by_hash(request, sha256):
     if sha256.lower() != sha256 and verification.SHA256_RE.match(sha256.lower()):
         return redirect("verify:hash", sha256=sha256.lower())
     return result(request, verification.check_hash(sha256))
 
 
-def result(request, verdict: verification.Verdict):
+def result(request, verdict: verification.Verdict, address: str = "", fingerprint: str = ""):
+    """The answer page. ``address``: the answer's own address when the request's is not one (an
+    upload), for the language switch to come back to; ``fingerprint``: the SHA-256 of the
+    uploaded file the answer is about."""
     document = verdict.document
     context = {
+        "language_next": address,
+        "result_address": address,
+        "fingerprint": fingerprint,
         "verdict": verdict,
         "document": document,
         "check": verdict.check,

@@ -3,8 +3,8 @@ workdays from `holidays.TW`) with the registrar's closures and extra workdays on
 
 The registrar's entries ("overrides") win over the national calendar: a closure makes a working
 day a day off (a typhoon day, declared on the day), an extra working day makes a day off a
-working day. Every change to them moves the deadlines of the open orders in the same
-transaction (sealpost.orders.deadlines.recompute_open_orders).
+working day. Every change to them is announced in the same transaction
+(signals.calendar_changed): the orders app counts the deadlines of the open orders again.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sealpost.workdays.models import CalendarDay
+from sealpost.workdays.signals import calendar_changed
 
 Kind = CalendarDay.Kind
 
@@ -97,6 +98,13 @@ class Change:
     orders_updated: int
 
 
+def recount() -> int:
+    """Have everything counted in business days counted again (signals.calendar_changed):
+    after a change to the calendar, or after upgrading the holidays package. Answers how many
+    things (open orders) had a date moved."""
+    return sum(moved or 0 for _receiver, moved in calendar_changed.send(sender=CalendarDay))
+
+
 def check_year(day: datetime.date) -> None:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise CalendarError(_("The calendar covers the years %(first)s to %(last)s.") % {
@@ -134,8 +142,6 @@ def describe_national(day: datetime.date) -> str:
 
 
 def _add(day: datetime.date, kind: str, reason: str, actor) -> Change:
-    from sealpost.orders.deadlines import recompute_open_orders
-
     reason = (reason or "").strip()
     if not reason:
         raise CalendarError(_("Give a reason, e.g. “Typhoon day declared by the Taoyuan City Government”."))
@@ -146,7 +152,7 @@ def _add(day: datetime.date, kind: str, reason: str, actor) -> Change:
     entry, _created = CalendarDay.objects.update_or_create(
         date=day, defaults={"kind": kind, "reason": reason, "created_by": actor if getattr(actor, "pk", None) else None},
     )
-    return Change(entry, recompute_open_orders())
+    return Change(entry, recount())
 
 
 @transaction.atomic
@@ -165,13 +171,11 @@ def open_day(date: datetime.date, reason: str, actor=None) -> Change:
 @transaction.atomic
 def remove(date: datetime.date) -> Change:
     """Take the registrar's entry for ``date`` out: the day is again what Taiwan's calendar says."""
-    from sealpost.orders.deadlines import recompute_open_orders
-
     entry = CalendarDay.objects.select_for_update().filter(date=date).first()
     if entry is None:
         raise CalendarError(_("%(date)s has no entry in the registrar's calendar.") % {"date": date.isoformat()})
     entry.delete()
-    return Change(entry, recompute_open_orders())
+    return Change(entry, recount())
 
 
 # --- Reading a year -----------------------------------------------------------------------

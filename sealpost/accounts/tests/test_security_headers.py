@@ -47,10 +47,15 @@ def test_errors_and_json_carry_the_policy_too(client):
         assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
-def test_form_action_allows_the_payment_gateway(client, db):
-    csp = policy(client.get("/accounts/login/"))
-    ecpay = "/".join(settings.ECPAY_URL.split("/")[:3])
-    assert csp["form-action"][0] == "'self'" and ecpay in csp["form-action"]
+@pytest.mark.parametrize("merchant", [{}, {"ECPAY_MERCHANT_ID": "2000132", "ECPAY_HASH_KEY": "5294y06JbISpM5x9",
+                                            "ECPAY_HASH_IV": "v77hoKGq4kWxNNIS"}], ids=["ecpay-off", "ecpay-on"])
+def test_forms_post_to_this_site_only(client, db, settings, merchant):
+    """Finding 6b: every page allowed forms to post to *.ecpay.com.tw, even with ECPay off. Only
+    the checkout page may post to ECPay (sealpost/payments/tests/test_checkout_policy.py)."""
+    for name, value in merchant.items():
+        setattr(settings, name, value)
+    for path in PAGES:
+        assert policy(client.get(path))["form-action"] == ["'self'"], path
 
 
 TEMPLATE_DIRS = [p for p in PACKAGE.rglob("templates") if p.is_dir() and "tests" not in p.parts]

@@ -3,12 +3,15 @@ import io
 
 import pyotp
 import pytest
+from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from sealpost.accounts import services
-from sealpost.accounts.models import User
+from sealpost.accounts.models import Role, User
+from sealpost.accounts.tests.conftest import link_in
 from sealpost.conftest import PASSWORD
 
 LOGIN = "/accounts/login/"
@@ -106,10 +109,31 @@ def test_pending_sign_in_expires(client, enrolled):
     assert client.post(CODE, {"code": code_for(enrolled)}).url == reverse("accounts:login")
 
 
+def enrolment_mail(user):
+    """The last set-up link e-mailed to the user (its path), and the message."""
+    [*_, message] = [m for m in mail.outbox if m.to == [user.email] and "/accounts/totp/enrol/" in m.body]
+    return link_in(message), message
+
+
 @pytest.mark.django_db
-def test_staff_without_secret_enrols_then_is_signed_in(client, clerk):
+def test_the_password_alone_does_not_set_up_a_new_staff_members_code(client, clerk):
+    """Finding 6a: whoever first typed a new staff member's password used to get the QR code."""
     response = password_step(client, clerk)
-    assert response.url == reverse("accounts:totp_setup")
+    assert response.status_code == 200 and not signed_in(client)
+    assert "We have sent a link to set it up to the account's e-mail address" in response.content.decode()
+    assert client.get(SETUP).url == reverse("accounts:login")  # no QR code without the link
+    clerk.refresh_from_db()
+    assert not clerk.totp_secret and not clerk.totp_confirmed
+    link, message = enrolment_mail(clerk)
+    assert message.to == [clerk.email] and link.startswith("/accounts/totp/enrol/")
+
+
+@pytest.mark.django_db
+def test_the_password_then_the_e_mailed_link_set_up_the_code_and_sign_in(client, clerk):
+    password_step(client, clerk)
+    link, _message = enrolment_mail(clerk)
+    response = client.get(link)
+    assert response.url == reverse("accounts:totp_setup")  # the token leaves the address bar
     page = client.get(SETUP).content.decode()
     clerk.refresh_from_db()
     assert clerk.totp_secret and not clerk.totp_confirmed
@@ -128,6 +152,82 @@ def test_staff_without_secret_enrols_then_is_signed_in(client, clerk):
     assert signed_in(client)
     clerk.refresh_from_db()
     assert clerk.totp_confirmed
+
+
+@pytest.mark.django_db
+def test_the_link_alone_shows_no_code_and_asks_for_the_password(client, clerk):
+    password_step(Client(), clerk)  # someone (the clerk, elsewhere) gave the password
+    link, _message = enrolment_mail(clerk)
+    client.get(link)
+    response = client.get(SETUP, follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("accounts:login") and "<svg" not in page
+    assert "sign in with your password first" in page
+    assert not User.objects.get(pk=clerk.pk).totp_secret
+
+    # The password in this browser then leads to the code, without another e-mail.
+    sent = len(mail.outbox)
+    assert password_step(client, clerk).url == reverse("accounts:totp_setup")
+    assert "<svg" in client.get(SETUP).content.decode() and len(mail.outbox) == sent
+    clerk.refresh_from_db()
+    assert client.post(SETUP, {"code": code_for(clerk)}).url == reverse("desk:orders")
+
+
+@pytest.mark.django_db
+def test_someone_elses_password_does_not_go_with_the_link(client, clerk, make_user):
+    other = make_user(role=Role.CLERK, email="other.clerk@registrar.example.edu")
+    password_step(Client(), clerk)
+    link, _message = enrolment_mail(clerk)
+    client.get(link)
+    response = password_step(client, other)
+    assert response.status_code == 200 and "We have sent a link" in response.content.decode()
+    assert client.get(SETUP).url == reverse("accounts:login")
+    assert not User.objects.get(pk=clerk.pk).totp_secret and not User.objects.get(pk=other.pk).totp_secret
+
+
+@pytest.mark.django_db
+def test_the_link_works_once(client, clerk):
+    password_step(client, clerk)
+    link, _message = enrolment_mail(clerk)
+    client.get(link)
+    client.get(SETUP)  # used: the clerk has a new secret
+    secret = User.objects.get(pk=clerk.pk).totp_secret
+    for again in (Client(HTTP_ACCEPT_LANGUAGE="en"), client):
+        response = again.get(link)
+        assert response.status_code == 200 and "is not valid" in response.content.decode()
+    assert User.objects.get(pk=clerk.pk).totp_secret == secret
+
+
+@pytest.mark.django_db
+def test_the_link_expires(client, clerk, monkeypatch):
+    password_step(client, clerk)
+    link, message = enrolment_mail(clerk)
+    assert "24 hours" in message.body or "24 小時" in message.body
+    later = datetime.datetime.now() + datetime.timedelta(hours=25)
+    monkeypatch.setattr(services.totp_enrolment_token, "_now", lambda: later)
+    assert "is not valid" in client.get(link).content.decode()
+    assert not User.objects.get(pk=clerk.pk).totp_secret
+
+
+@pytest.mark.django_db
+def test_an_applicant_gets_no_set_up_link(client, applicant):
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    token = services.totp_enrolment_token.make_token(applicant)
+    link = reverse("accounts:totp_enrol", kwargs={"uidb64": urlsafe_base64_encode(force_bytes(applicant.pk)),
+                                                  "token": token})
+    assert "is not valid" in client.get(link).content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language, text", [
+    ("en", "Two-step sign-in is not set up for this account yet."),
+    ("zh-hant", "此帳號尚未設定兩步驟驗證。"),
+])
+def test_the_staff_member_is_told_the_link_was_sent_in_their_language(client, clerk, language, text):
+    response = client.post(LOGIN, {"email": clerk.email, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE=language)
+    assert text in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -166,4 +266,7 @@ def test_createstaff_makes_a_staff_account_that_needs_a_code(client):
     call_command("createstaff", "officer@registrar.example.edu", role="officer", password=PASSWORD, stdout=out)
     user = User.objects.get(email="officer@registrar.example.edu")
     assert user.role == "officer" and user.is_staff_member and user.email_verified
-    assert password_step(client, user).url == reverse("accounts:totp_setup")
+    assert "a link to set up the one-time code" in out.getvalue()
+    response = password_step(client, user)
+    assert response.status_code == 200 and not signed_in(client)
+    assert enrolment_mail(user)[0].startswith("/accounts/totp/enrol/")

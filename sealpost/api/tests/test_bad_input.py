@@ -10,6 +10,7 @@ Accept-Language (the same fields in zh-hant and in en, each message translated).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -27,12 +28,14 @@ DOCUMENTED = set(TOP_LEVEL) | {"body", "non_field_errors"}
 RECIPIENT_KEY = re.compile(r"^recipients\[(\d+)\](?:\.(.*))?$", re.DOTALL)
 
 
+@functools.lru_cache(maxsize=None)  # built once: see fuzz.huge
 def document_values():
     pairs = st.builds(lambda v: {"type": v.split(":")[0], "language": v.split(":")[1]}, st.sampled_from(GOOD["documents"]))
     odd = st.dictionaries(st.sampled_from(["type", "language", "kind", ""]), json_values(), max_size=3)
     return st.lists(st.one_of(pairs, pairs, odd, json_values()), max_size=5)
 
 
+@functools.lru_cache(maxsize=None)
 def recipient_values():
     good = st.fixed_dictionaries({"email": field_values(GOOD["email"])}, optional={"message": field_values(GOOD["message"])})
     odd = st.dictionaries(st.sampled_from(["email", "message", "name", "Email"]), json_values(), max_size=3)

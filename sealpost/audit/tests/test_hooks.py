@@ -9,9 +9,10 @@ from django.utils import timezone
 from sealpost.audit import services
 from sealpost.audit.models import AuditEntry
 from sealpost.conftest import PASSWORD
+from sealpost.delivery.recipients import correct_recipient
 from sealpost.documents import storage
-from sealpost.documents import services as document_services
 from sealpost.documents.models import Document, DocumentFile
+from sealpost.issuance import services as document_services
 from sealpost.orders import services as order_services
 from sealpost.orders.models import Status
 
@@ -65,7 +66,7 @@ def test_a_payment_is_recorded_for_the_order_and_the_payment(place, clerk):
 
 def test_a_recipient_correction_keeps_no_address(place, applicant):
     order = place()
-    order_services.correct_recipient(order, 2, "new.address@school.example.edu", applicant)
+    correct_recipient(order, 2, "new.address@school.example.edu", applicant)
     [entry] = entries("order.recipient_corrected")
     assert entry.details == {"position": 2, "withheld": ["new", "old"]}
     assert "@" not in str(entry.details)

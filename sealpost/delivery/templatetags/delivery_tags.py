@@ -30,12 +30,16 @@ def recipient_status(context, recipient, resend=False):
 def wes_status(context, order, staff=False):
     """An order's uploads to WES: every version with its details for staff (with the buttons for
     clerks and officers), the status alone for the applicant (who may record WES's confirmation)."""
-    from sealpost.delivery.wes_submissions import status
+    from sealpost.delivery.wes_submissions import status_of
 
     submissions = list(WESSubmission.objects.filter(order=order).order_by("-version")) if order.wes_reference else []
     user = context.get("user")
+    from django.conf import settings
+
     return {
-        "order": order, "submissions": submissions, "staff": staff, "status": status(order) if submissions else None,
+        "order": order, "submissions": submissions, "staff": staff,
+        "status": status_of(submissions[0]) if submissions else None,
+        "registrar_email": getattr(settings, "REGISTRAR_EMAIL", ""),
         "can_act": bool(staff and getattr(user, "role", None) in ("clerk", "officer")),
         "can_confirm": any(s.state == WESSubmission.State.UPLOADED for s in submissions),
         "csrf_token": context.get("csrf_token"),

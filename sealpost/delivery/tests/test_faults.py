@@ -1,4 +1,4 @@
-"""The fault suite, short version (sealpost.delivery.faults; the full run is `sealpost faults`):
+"""The fault suite, short version (sealpost.testing.faults; the full run is `sealpost faults`):
 a dozen orders through a real SMTP server, the SFTP stand-in and worker subprocesses while the
 worker is SIGKILLed four times, the SMTP server is stopped, SFTP connections are dropped (also
 in the middle of an upload) and refused, and the SFTP server's disk is full (a tmpfs of its own
@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from sealpost.delivery.faults import Plan, Run
 from sealpost.delivery.tests.test_worker_killed import shared_db  # noqa: F401 - fixture
+from sealpost.testing.faults.plan import Plan
+from sealpost.testing.faults.run import Run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -81,7 +81,7 @@ def test_limit_and_expiry_are_configurable(smtp, issued_order, settings, django_
 
 def test_revoked_document(sent, client, issued_order, make_user):  # noqa: F811
     from sealpost.accounts.models import Role
-    from sealpost.documents.services import revoke
+    from sealpost.issuance.services import revoke
 
     delivery, path = sent
     document = issued_order.issued_documents.get(language="en")

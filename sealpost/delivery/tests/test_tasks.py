@@ -90,9 +90,9 @@ def test_sweeper_takes_over_work_left_by_a_dead_worker(db_backend, issued_order,
 
 
 def test_issuance_schedules_the_delivery(smtp, issued_order, django_capture_on_commit_callbacks):  # noqa: F811
-    from sealpost.payments import services as payment_services
+    from sealpost.issuance import services as issuance
 
     # Issuing (again: it makes nothing twice) schedules the e-mails to every recipient.
     with django_capture_on_commit_callbacks(execute=True):
-        payment_services.issue(issued_order)
+        issuance.issue(issued_order)
     assert len(smtp.mailbox.messages) == 4

@@ -8,10 +8,10 @@ import asyncssh
 import pytest
 
 from sealpost.delivery import wes
-from sealpost.delivery.sftp_server import LocalSFTPServer
-from sealpost.documents import services as document_services
+from sealpost.issuance import services as document_services
 from sealpost.orders import services as order_services
 from sealpost.orders.models import Status
+from sealpost.testing.sftp import FaultySFTPServer
 
 
 def sha(data: bytes) -> str:
@@ -30,7 +30,7 @@ def client_key(tmp_path):
 def server(tmp_path, client_key):
     root = tmp_path / "remote"
     (root / "inbox").mkdir(parents=True)
-    sftp = LocalSFTPServer(root, authorized_key=client_key[0].export_public_key())
+    sftp = FaultySFTPServer(root, authorized_key=client_key[0].export_public_key())
     sftp.start()
     yield sftp
     wes.close_idle(now=float("inf"))  # a connection a worker kept open to this server: closed first
@@ -83,15 +83,18 @@ def remote_files(folder):
 
 def test_file_names_follow_the_template(order):
     transcript = order.issued_documents.get(document_type="transcript")
-    assert wes.file_name(order, transcript) == "1234567_CHEN_TA-WEI_transcript_en.pdf"
-    assert wes.file_name(order, transcript, version=2) == "1234567_CHEN_TA-WEI_transcript_en_v2.pdf"
+    n = order.number
+    assert wes.file_name(order, transcript) == f"1234567_CHEN_TA-WEI_{n}_transcript_en.pdf"
+    assert wes.file_name(order, transcript, version=2) == f"1234567_CHEN_TA-WEI_{n}_transcript_en_v2.pdf"
     order.name_en = "O'Brien/../x, Zoë Ann"
     name = wes.file_name(order, transcript)
     assert "/" not in name and "\\" not in name
-    assert name == "1234567_O-Brien-x_Zoe-Ann_transcript_en.pdf"
+    assert name == f"1234567_O-Brien-x_Zoe-Ann_{n}_transcript_en.pdf"
     assert wes.split_name("TA-WEI CHEN") == ("CHEN", "TA-WEI")
+    # A template without the order number gets it before the extension: names never collide
+    # between two orders for the same WES reference.
     assert wes.file_name(order, transcript, template="{document}/{language}/../{family_name}.pdf") == \
-        "transcript-en-..-O-Brien-x.pdf"
+        f"transcript-en-..-O-Brien-x_{n}.pdf"
 
 
 def test_config_from_settings(settings, monkeypatch):
@@ -114,8 +117,8 @@ def test_upload_order_writes_files_and_manifest_through_one_connection(order, co
         names = uploader.upload_order(order)
     assert server.connections == 1
     assert names == [
-        "1234567_CHEN_TA-WEI_degree-certificate_en.pdf",
-        "1234567_CHEN_TA-WEI_transcript_en.pdf",
+        f"1234567_CHEN_TA-WEI_{order.number}_degree-certificate_en.pdf",
+        f"1234567_CHEN_TA-WEI_{order.number}_transcript_en.pdf",
         f"1234567_{order.number}_manifest.json",
     ]
     assert remote_files(inbox) == sorted(names)  # no .part left behind
@@ -145,7 +148,7 @@ def test_dropped_connection_leaves_no_final_file_and_the_retry_completes(order, 
     server.fail_after_bytes = 20_000
     with pytest.raises(wes.WESUnavailable):
         wes.upload_order(order, config=config)
-    first = "1234567_CHEN_TA-WEI_degree-certificate_en.pdf"
+    first = f"1234567_CHEN_TA-WEI_{order.number}_degree-certificate_en.pdf"
     assert remote_files(inbox) == [first + ".part"]
     assert (inbox / (first + ".part")).stat().st_size == 20_000
 
@@ -216,8 +219,8 @@ def test_version_2_reupload_writes_v2_names_and_a_new_manifest(order, config, in
     first = wes.upload_order(order, config=config)
     second = wes.upload_order(order, version=2, config=config)
     assert second == [
-        "1234567_CHEN_TA-WEI_degree-certificate_en_v2.pdf",
-        "1234567_CHEN_TA-WEI_transcript_en_v2.pdf",
+        f"1234567_CHEN_TA-WEI_{order.number}_degree-certificate_en_v2.pdf",
+        f"1234567_CHEN_TA-WEI_{order.number}_transcript_en_v2.pdf",
         f"1234567_{order.number}_manifest_v2.json",
     ]
     assert remote_files(inbox) == sorted(first + second)

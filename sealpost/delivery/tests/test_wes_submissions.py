@@ -241,7 +241,7 @@ def test_a_non_wes_order_has_no_submission(applicant, wes_settings, django_captu
 
 def test_the_sweeper_sends_a_batch_through_one_connection(order, applicant, wes_settings, server, inbox,  # noqa: F811
                                                           django_capture_on_commit_callbacks):
-    from sealpost.documents import services as document_services
+    from sealpost.issuance import services as document_services
 
     draft = order_services.Draft(
         applicant_type="alumnus", documents=[("transcript", "zh")], name_en="CHEN, TA-WEI", phone="0912345678",
@@ -275,7 +275,7 @@ def test_a_batch_whose_connection_fails_retries_each_submission(order, wes_setti
 
 
 def another_wes_order(applicant, reference):
-    from sealpost.documents import services as document_services
+    from sealpost.issuance import services as document_services
 
     draft = order_services.Draft(
         applicant_type="alumnus", documents=[("transcript", "en")], name_en="CHEN, TA-WEI", phone="0912345678",

@@ -28,11 +28,11 @@ from django.utils import timezone
 
 from sealpost.delivery import services
 from sealpost.delivery.models import Delivery
-from sealpost.delivery.faults import free_port
 from sealpost.documents import storage
 from sealpost.documents.models import Document, DocumentFile
 from sealpost.orders import services as order_services
 from sealpost.orders.models import Order, Status
+from sealpost.testing import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

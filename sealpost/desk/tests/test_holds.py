@@ -109,16 +109,16 @@ def test_a_failure_to_sign_on_release_is_left_to_the_worker(clerk_client, blocke
     is refused), releasing the hold still works: the clerk is told, and the worker retries."""
     import os
 
-    from sealpost.documents import pki, signing
+    from sealpost.documents import keys, pki
 
     seal_key = pki.ensure_demo_pki().seal_key
-    signing.reset()
+    keys.reset()
     os.chmod(seal_key, 0o644)
     try:
         response = clerk_client.post(f"/desk/holds/{hold.pk}/release/", {"order": blocked.number}, follow=True, **EN)
     finally:
         os.chmod(seal_key, 0o600)
-        signing.reset()
+        keys.reset()
     assert response.status_code == 200
     shown = [str(m) for m in response.context["messages"]]
     assert shown[0] == "The hold Unpaid tuition has been released."

@@ -2,6 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sealpost.accounts.models import Role
+from sealpost.desk.tests.test_scans import pdf
 from sealpost.orders import services
 from sealpost.orders.models import Channel, Order
 from sealpost.portal.tests.helpers import order_post
@@ -54,7 +55,7 @@ def test_detail_shows_holds(clerk_client, orders):
 
 
 def test_clerk_keys_in_form_2073_with_scan(clerk_client, clerk, student):
-    scan = SimpleUploadedFile("陳大偉 passport.pdf", b"%PDF-1.4 scanned form", content_type="application/pdf")
+    scan = SimpleUploadedFile("陳大偉 passport.pdf", pdf(), content_type="application/pdf")
     data = order_post(student_number=student.student_number.lower(), language="en", scanned_form=scan,
                       recipients=[("a@example.com", ""), ("b@example.com", ""), ("c@example.com", "")])
     response = clerk_client.post("/desk/orders/new/", data)
@@ -63,7 +64,7 @@ def test_clerk_keys_in_form_2073_with_scan(clerk_client, clerk, student):
     assert order.channel == Channel.FORM_2073 and order.created_by == clerk and order.total == 120
     assert order.scanned_form.name.endswith(f"{order.number}.pdf")  # no personal data in the file name
     download = clerk_client.get(f"/desk/orders/{order.number}/scan")
-    assert b"".join(download.streaming_content) == b"%PDF-1.4 scanned form"
+    assert b"".join(download.streaming_content) == pdf()
 
 
 def test_key_in_rejects_unknown_student_and_non_pdf_scan(clerk_client):

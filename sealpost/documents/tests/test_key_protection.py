@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from sealpost.documents import checks, pki, signing
+from sealpost.documents import checks, keys, pki
 
 SIGNING_ENV = ("SEALPOST_PKCS", "SEALPOST_SIGNING", "SEALPOST_TSA", "SEALPOST_TRUST")
 
@@ -32,10 +32,10 @@ def data_dir(tmp_path, monkeypatch):
                                  "TSA_URL", "SEALPOST_TSA_URL", "TRUST_ROOTS", "SEALPOST_TRUST_ROOTS")}
     with override_settings(DATA_DIR=tmp_path / "data", BASE_URL="https://registrar.example.edu", **cleared):
         pki._ensure_cached.cache_clear()
-        signing.reset()
+        keys.reset()
         yield tmp_path / "data"
     pki._ensure_cached.cache_clear()
-    signing.reset()
+    keys.reset()
 
 
 @pytest.fixture
@@ -63,14 +63,14 @@ def test_demo_keys_are_private_whatever_the_umask(data_dir, open_umask):
 def test_a_readable_demo_key_is_refused_when_signing(data_dir):
     paths = pki.ensure_demo_pki()
     os.chmod(paths.seal_key, 0o640)
-    signing.reset()
+    keys.reset()
     with pytest.raises(pki.KeyFileExposed) as refused:
-        signing._get_setup()
+        keys.get_setup()
     message = str(refused.value)
     assert str(paths.seal_key) in message and "0640" in message and "chmod 600" in message
     os.chmod(paths.seal_key, 0o600)
-    signing.reset()
-    assert signing._get_setup().key_source == "demo"
+    keys.reset()
+    assert keys.get_setup().key_source == "demo"
 
 
 def test_system_check_names_the_exposed_key(data_dir):
@@ -105,11 +105,11 @@ def _p12(path, mode):
 def test_a_readable_pkcs12_file_is_refused(data_dir, tmp_path):
     p12 = _p12(tmp_path / "seal.p12", 0o644)
     with override_settings(SIGNING_PKCS12=str(p12), SIGNING_PKCS12_PASSWORD="pw"):
-        signing.reset()
+        keys.reset()
         with pytest.raises(pki.KeyFileExposed, match="SEALPOST_SIGNING_PKCS12"):
-            signing._get_setup()
+            keys.get_setup()
         assert [e.id for e in checks.key_files_private()] == ["sealpost.E701"]
         os.chmod(p12, 0o600)
-        signing.reset()
-        assert signing._get_setup().key_source == "pkcs12"
+        keys.reset()
+        assert keys.get_setup().key_source == "pkcs12"
         assert checks.key_files_private() == []

@@ -20,10 +20,10 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from sealpost.demo.courses import COURSES
 from sealpost.documents import fonts, rendering
 from sealpost.documents.models import Document
 from sealpost.documents.types import DocumentLanguage, DocumentType
-from sealpost.records.demo import COURSES
 from sealpost.records.models import Course, Grade, Programme, Semester, StudentStatus
 
 CODE = "7Q3K-9XMD-2HVB-R4TN"

@@ -1,6 +1,6 @@
 """Sealing documents (PAdES B-LT/B-LTA certification signatures), the demo PKI, renewing
 archival timestamps, and checking signed files: with pyHanko, and independently with poppler's
-pdfsig; keys from the demo PKI, a PKCS#12 file and a PKCS#11 token (SoftHSM2)."""
+pdfsig; keys from the demo PKI (a PKCS#12 file and a PKCS#11 token: test_keys.py)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from django.core.management import call_command
@@ -29,7 +28,8 @@ from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from sealpost.documents import pki, signing
+from sealpost.documents import keys, pki, signing, validation
+from sealpost.documents.signers import CachedKeySigner
 
 SOURCE_TYP = """
 #set document(title: "Transcript of records", author: "Registrar")
@@ -56,11 +56,11 @@ def demo_pki(tmp_path_factory):
     cleared = {name: None for name in SIGNING_SETTINGS} | {f"SEALPOST_{name}": None for name in SIGNING_SETTINGS}
     with override_settings(DATA_DIR=data_dir, BASE_URL="https://registrar.example.edu", **cleared):
         saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith(("SEALPOST_PKCS", "SEALPOST_SIGNING", "SEALPOST_TSA", "SEALPOST_TRUST"))}
-        signing.reset()
+        keys.reset()
         try:
             yield pki.ensure_demo_pki()
         finally:
-            signing.reset()
+            keys.reset()
             os.environ.update(saved)
 
 
@@ -105,7 +105,7 @@ def _make_other_signer():
         .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
         .sign(key, hashes.SHA256())
     )
-    return signing.CachedKeySigner(key, translate_pyca_cryptography_cert_to_asn1(cert), SimpleCertificateStore())
+    return CachedKeySigner(key, translate_pyca_cryptography_cert_to_asn1(cert), SimpleCertificateStore())
 
 
 def _sign_with(pdf: bytes, signer, *, certify: bool) -> bytes:
@@ -150,8 +150,8 @@ def test_demo_pki_files_and_certificates(demo_pki):
     assert crl.next_update_utc > datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=365 * 20)
 
     assert pki.ca_certificate_pem() == demo_pki.ca_cert.read_bytes()
-    assert signing.certificate_pem() == demo_pki.ca_cert.read_bytes()
-    assert signing.is_demo()
+    assert keys.certificate_pem() == demo_pki.ca_cert.read_bytes()
+    assert keys.is_demo()
 
 
 def _generate_in_child(directory: str, queue):
@@ -178,7 +178,7 @@ def test_demo_pki_is_generated_once_when_processes_race(tmp_path):
 
 def test_sealed_document_validates(source_pdf, sealed):
     assert sealed.startswith(source_pdf)  # an incremental update: the PDF/A file is kept byte for byte
-    check = signing.validate(sealed)
+    check = validation.validate(sealed)
     assert check.valid, check.problem
     assert (check.signed, check.intact, check.trusted, check.whole_file, check.certified) == (True,) * 5
     assert check.timestamp_valid and check.signed_at is not None
@@ -201,26 +201,26 @@ def test_sealed_document_validates(source_pdf, sealed):
 
 
 def test_offline_check_with_only_the_published_certificate(sealed):
-    root = x509.load_pem_x509_certificate(signing.certificate_pem())
-    assert signing.validate(sealed, trust_roots=[root]).valid
-    assert signing.validate(sealed, trust_roots=[signing.certificate_pem()]).valid
+    root = x509.load_pem_x509_certificate(keys.certificate_pem())
+    assert validation.validate(sealed, trust_roots=[root]).valid
+    assert validation.validate(sealed, trust_roots=[keys.certificate_pem()]).valid
     other_root = _make_other_signer().signing_cert
-    check = signing.validate(sealed, trust_roots=[other_root])
+    check = validation.validate(sealed, trust_roots=[other_root])
     assert check.intact and not check.trusted and not check.valid
 
 
 def test_lta_and_renewal_of_the_archival_timestamp(source_pdf, sealed_lta):
-    check = signing.validate(sealed_lta)
+    check = validation.validate(sealed_lta)
     assert check.valid and check.level == "B-LTA" and check.document_timestamps == 1, check.problem
 
     renewed = signing.renew_archive_timestamp(sealed_lta)
     assert renewed.startswith(sealed_lta)
-    check = signing.validate(renewed)
+    check = validation.validate(renewed)
     assert check.valid and check.certified and check.timestamp_valid, check.problem
     assert check.level == "B-LTA" and check.document_timestamps == 2
 
     upgraded = signing.renew_archive_timestamp(signing.sign(source_pdf))  # B-LT becomes B-LTA
-    assert signing.validate(upgraded).level == "B-LTA"
+    assert validation.validate(upgraded).level == "B-LTA"
     with pytest.raises(ValueError):
         signing.renew_archive_timestamp(source_pdf)
 
@@ -228,9 +228,9 @@ def test_lta_and_renewal_of_the_archival_timestamp(source_pdf, sealed_lta):
 def test_long_term_validation_after_the_seal_certificate_expires(sealed, sealed_lta):
     now = datetime.datetime.now(datetime.timezone.utc)
     for document in (sealed, sealed_lta):
-        later = signing.validate(document, at=now + datetime.timedelta(days=365 * 11))  # seal expired, TSA not
+        later = validation.validate(document, at=now + datetime.timedelta(days=365 * 11))  # seal expired, TSA not
         assert later.valid and later.signed_at is not None, later.problem
-        too_late = signing.validate(document, at=now + datetime.timedelta(days=365 * 30))  # everything expired
+        too_late = validation.validate(document, at=now + datetime.timedelta(days=365 * 30))  # everything expired
         assert later.intact and not too_late.trusted and not too_late.valid
         assert "expired" in too_late.problem
 
@@ -242,7 +242,7 @@ def test_one_changed_byte_is_detected(sealed, source_pdf):
     start, end = max(((a, source_pdf.index(b"endstream", a)) for a in starts), key=lambda span: span[1] - span[0])
     data = bytearray(sealed)
     data[(start + end) // 2] ^= 0x01
-    check = signing.validate(bytes(data))
+    check = validation.validate(bytes(data))
     assert check.signed and not check.intact and not check.valid
     assert "changed" in check.problem
 
@@ -255,7 +255,7 @@ def test_an_appended_page_is_detected(sealed):
     writer.insert_page(PageObject(contents=content, media_box=(0, 0, 595, 842)))
     out = io.BytesIO()
     writer.write(out)
-    check = signing.validate(out.getvalue())
+    check = validation.validate(out.getvalue())
     assert check.signed and check.intact and check.trusted  # the sealed revision itself is untouched
     assert not check.whole_file and not check.valid
     assert "added" in check.problem
@@ -272,7 +272,7 @@ def test_an_added_annotation_is_detected(sealed):
     writer.register_annotation(page_ref, annotation)
     out = io.BytesIO()
     writer.write(out)
-    check = signing.validate(out.getvalue())
+    check = validation.validate(out.getvalue())
     assert check.intact and not check.whole_file and not check.valid
 
 
@@ -280,13 +280,13 @@ def test_signatures_by_someone_else_are_not_trusted(source_pdf, sealed, monkeypa
     from pyhanko.sign import signers
 
     other = _make_other_signer()
-    forged = signing.validate(_sign_with(source_pdf, other, certify=True))  # the original, sealed by another key
+    forged = validation.validate(_sign_with(source_pdf, other, certify=True))  # the original, sealed by another key
     assert forged.signed and forged.intact and not forged.trusted and not forged.valid
     assert "trusted" in forged.problem
 
     # pyHanko itself refuses to sign after a no-changes certification; a forger would not
     monkeypatch.setattr(signers.PdfSigner, "_enforce_certification_constraints", lambda self, reader: None)
-    resealed = signing.validate(_sign_with(sealed, other, certify=False))  # our file, signed again by another key
+    resealed = validation.validate(_sign_with(sealed, other, certify=False))  # our file, signed again by another key
     assert resealed.signed and not resealed.trusted and not resealed.whole_file and not resealed.valid
 
 
@@ -321,13 +321,13 @@ def test_anything_else_is_answered_without_an_exception(sealed, source_pdf, sett
         source_pdf, _encrypted_pdf(), _pdf_with_javascript(source_pdf), None, "a string",
     ]
     for sample in samples:
-        check = signing.validate(sample)
+        check = validation.validate(sample)
         assert not check.valid and check.problem, sample[:20] if sample else sample
-    assert "not signed" in signing.validate(source_pdf).problem
-    assert "encrypted" in signing.validate(_encrypted_pdf()).problem
+    assert "not signed" in validation.validate(source_pdf).problem
+    assert "encrypted" in validation.validate(_encrypted_pdf()).problem
 
     settings.SEALPOST_VALIDATE_MAX_BYTES = 1000
-    huge = signing.validate(sealed)
+    huge = validation.validate(sealed)
     assert not huge.signed and "too large" in huge.problem
 
 
@@ -347,18 +347,18 @@ def test_concurrent_signing_in_threads(source_pdf):
     for thread in threads:
         thread.join()
     assert not errors and len(results) == 12
-    assert all(signing.validate(pdf).valid for pdf in results[:3])
+    assert all(validation.validate(pdf).valid for pdf in results[:3])
 
 
 def test_the_parsed_key_and_the_signature_size_are_kept(source_pdf):
-    setup = signing._get_setup()
-    assert isinstance(setup.signer, signing.CachedKeySigner) and setup.key_source == "demo"
-    assert signing._get_setup() is setup
+    setup = keys.get_setup()
+    assert isinstance(setup.signer, CachedKeySigner) and setup.key_source == "demo"
+    assert keys.get_setup() is setup
     signing.sign(source_pdf)
     learnt = setup.bytes_reserved
     assert learnt and learnt % 2 == 0
     setup.bytes_reserved = 200  # too small (say the TSA's answers grew): signed all the same
-    assert signing.validate(signing.sign(source_pdf)).valid
+    assert validation.validate(signing.sign(source_pdf)).valid
     assert setup.bytes_reserved and setup.bytes_reserved > 200
 
 
@@ -390,164 +390,6 @@ def test_pdfsig_finds_the_signature_valid_and_trusted(tmp_path, sealed, sealed_l
         assert "Signature Validation: Signature is Valid." in first, result.stdout
         assert "Certificate Validation: Certificate is Trusted." in first, result.stdout
         assert "Signature Field Name: InstitutionSeal" in first
-
-
-# --- keys from a PKCS#12 file and from a PKCS#11 token --------------------------------------
-
-
-def _demo_seal(demo_pki):
-    key = serialization.load_pem_private_key(demo_pki.seal_key.read_bytes(), password=None)
-    return key, _cert(demo_pki.seal_cert), _cert(demo_pki.ca_cert)
-
-
-@pytest.fixture
-def restore_signing():
-    yield
-    signing.reset()
-
-
-def test_pkcs12_key(tmp_path, settings, source_pdf, demo_pki, restore_signing):
-    key, cert, ca = _demo_seal(demo_pki)
-    p12 = tmp_path / "seal.p12"
-    p12.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"seal", key, cert, [ca], serialization.BestAvailableEncryption(b"correct horse")
-    ))
-    p12.chmod(0o600)  # a key file others can read is refused (test_key_protection.py)
-    settings.SIGNING_PKCS12 = str(p12)
-    settings.SIGNING_PKCS12_PASSWORD = "correct horse"
-    signing.reset()
-    assert not signing.is_demo()
-    sealed = signing.sign(source_pdf)
-    assert signing._get_setup().key_source == "pkcs12"
-    check = signing.validate(sealed)
-    assert check.valid and check.certified and check.level == "B-LT", check.problem
-
-
-@pytest.mark.skipif(
-    not (shutil.which("softhsm2-util") and shutil.which("pkcs11-tool") and Path(SOFTHSM_MODULE).exists()),
-    reason="SoftHSM2 (softhsm2) or pkcs11-tool (opensc) is not installed",
-)
-def test_pkcs11_key_in_softhsm(tmp_path, settings, monkeypatch, source_pdf, demo_pki, restore_signing):
-    tokens = tmp_path / "tokens"
-    tokens.mkdir()
-    config = tmp_path / "softhsm2.conf"
-    config.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n")
-    monkeypatch.setenv("SOFTHSM2_CONF", str(config))
-
-    def run(*args):
-        result = subprocess.run(args, capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0, result.stderr + result.stdout
-
-    key, cert, _ = _demo_seal(demo_pki)
-    (tmp_path / "key.der").write_bytes(
-        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    (tmp_path / "cert.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
-    run("softhsm2-util", "--init-token", "--free", "--label", "sealpost", "--pin", "1234", "--so-pin", "5678")
-    tool = ["pkcs11-tool", "--module", SOFTHSM_MODULE, "--token-label", "sealpost", "--login", "--pin", "1234"]
-    run(*tool, "--write-object", str(tmp_path / "key.der"), "--type", "privkey", "--id", "01", "--label", "seal")
-    run(*tool, "--write-object", str(tmp_path / "cert.der"), "--type", "cert", "--id", "01", "--label", "seal")
-
-    settings.PKCS11_MODULE = SOFTHSM_MODULE
-    settings.PKCS11_TOKEN_LABEL = "sealpost"
-    settings.PKCS11_KEY_LABEL = "seal"
-    settings.PKCS11_CERT_LABEL = "seal"
-    settings.PKCS11_PIN = "1234"
-    signing.reset()
-    assert not signing.is_demo()
-    sealed = signing.sign(source_pdf, lta=True)
-    assert signing._get_setup().key_source == "pkcs11"
-    check = signing.validate(sealed)
-    assert check.valid and check.certified and check.level == "B-LTA", check.problem
-
-
-@pytest.fixture
-def http_tsa(demo_pki):
-    """An RFC 3161 timestamp authority over HTTP on 127.0.0.1 (the demo TSA's key behind it)."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    from asn1crypto import tsp
-
-    authority = signing.LocalTimeStamper(
-        signing._load_certs(demo_pki.tsa_cert.read_bytes())[0],
-        serialization.load_pem_private_key(demo_pki.tsa_key.read_bytes(), password=None),
-    )
-    requests = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            requests.append(self.headers.get("Content-Type"))
-            reply = authority.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/tsr", requests
-    server.shutdown()
-    server.server_close()
-
-
-def test_timestamps_from_an_http_timestamp_authority(settings, source_pdf, http_tsa, restore_signing):
-    url, requests = http_tsa
-    settings.TSA_URL = url
-    signing.reset()
-    assert not isinstance(signing._get_setup().timestamper, signing.LocalTimeStamper)
-    sealed = signing.sign(source_pdf, lta=True)
-    assert requests and set(requests) == {"application/timestamp-query"}
-    check = signing.validate(sealed)
-    assert check.valid and check.level == "B-LTA", check.problem
-
-
-def test_checking_needs_no_signing_key_and_roots_come_from_the_settings(tmp_path, settings, sealed, demo_pki, restore_signing):
-    from django.core.exceptions import ImproperlyConfigured
-
-    settings.SIGNING_PKCS12 = str(tmp_path / "missing.p12")  # a broken key does not stop checking
-    signing.reset()
-    assert signing.validate(sealed).valid
-    with pytest.raises(OSError):
-        signing.sign(b"%PDF-1.7")
-
-    other_root = _make_other_signer().signing_cert
-    roots = tmp_path / "roots.pem"
-    roots.write_bytes(asn1_pem(other_root) + demo_pki.ca_cert.read_bytes())
-    settings.SIGNING_PKCS12 = None
-    settings.TRUST_ROOTS = str(roots)
-    signing.reset()
-    assert len(signing.trust_roots()) == 2
-    assert signing.certificate_pem() == demo_pki.ca_cert.read_bytes()  # the root of the seal's chain
-    assert signing.validate(sealed).valid
-
-    roots.write_bytes(asn1_pem(other_root))  # a real CA's roots, but the demo's local TSA
-    signing.reset()
-    assert not signing.validate(sealed).trusted
-    with pytest.raises(ImproperlyConfigured, match="SEALPOST_TSA_URL"):
-        signing.sign(b"%PDF-1.7")
-
-
-def asn1_pem(cert) -> bytes:
-    from asn1crypto import pem
-
-    return pem.armor("CERTIFICATE", cert.dump())
-
-
-def test_settings_are_read_with_or_without_the_prefix(settings, monkeypatch):
-    monkeypatch.delenv("SEALPOST_TSA_URL", raising=False)
-    assert signing.setting("SEALPOST_TSA_URL", "none") == "none"
-    monkeypatch.setenv("SEALPOST_TSA_URL", "http://env.example/tsa")
-    assert signing.setting("SEALPOST_TSA_URL") == "http://env.example/tsa"
-    settings.TSA_URL = "http://settings.example/tsa"
-    assert signing.setting("SEALPOST_TSA_URL") == "http://settings.example/tsa"
-    settings.SEALPOST_TSA_URL = "http://prefixed.example/tsa"
-    assert signing.setting("SEALPOST_TSA_URL") == "http://prefixed.example/tsa"
 
 
 # --- sealpost renew-timestamps -------------------------------------------------------------
@@ -585,7 +427,7 @@ def test_renew_timestamps_command(stored_documents, capsys):
     assert "renewed 1, skipped 0, failed 0" in capsys.readouterr().out
     renewal = lta.current_file
     assert renewal.kind == DocumentFile.Kind.ARCHIVE_RENEWAL and lta.files.count() == 2
-    check = signing.validate(renewal.read())
+    check = validation.validate(renewal.read())
     assert check.valid and check.document_timestamps == 2, check.problem
     assert plain.files.count() == 1 and revoked.files.count() == 1
 
@@ -597,5 +439,5 @@ def test_renew_timestamps_command(stored_documents, capsys):
     assert "renewed 2, skipped 0, failed 0" in capsys.readouterr().out
     plain.refresh_from_db()
     assert plain.signature_level == "B-LTA" and plain.current_file.kind == DocumentFile.Kind.ARCHIVE_RENEWAL
-    assert signing.validate(plain.current_file.read()).level == "B-LTA"
+    assert validation.validate(plain.current_file.read()).level == "B-LTA"
     assert revoked.files.count() == 1

@@ -8,7 +8,7 @@ import os
 import pytest
 from django.core.management import CommandError, call_command
 
-from sealpost.documents import signing, verification
+from sealpost.documents import keys, validation, verification
 from sealpost.documents.models import Document
 from sealpost.verify.tests.forgery import (  # noqa: F401 - fixtures
     append_page, change_byte, document, issued_pdf, officer, order, place_paid_order, random_pdf, resign,
@@ -40,7 +40,7 @@ def test_a_known_file_is_answered_from_the_register_without_parsing(document, is
     def no_parsing(*args, **kwargs):
         raise AssertionError("the file was parsed")
 
-    monkeypatch.setattr(signing, "validate", no_parsing)
+    monkeypatch.setattr(validation, "validate", no_parsing)
     monkeypatch.setattr("sealpost.documents.rendering.embedded_code", no_parsing)
     assert verification.check_pdf(issued_pdf, details=False).status == "valid"
 
@@ -221,7 +221,7 @@ def test_issue_command_refuses_a_student_on_hold(applicant):
 @pytest.fixture
 def trust(tmp_path):
     path = tmp_path / "institution.pem"
-    path.write_bytes(signing.certificate_pem())
+    path.write_bytes(keys.certificate_pem())
     return str(path)
 
 

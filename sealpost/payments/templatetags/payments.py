@@ -1,7 +1,9 @@
-"""The payment panels of the order pages:
+"""The payment panels of the order pages, and how payment works, said the same everywhere:
 
     {% load payments %}{% payment_panel order %}        on the applicant's order page
     {% load payments %}{% desk_payment_panel order %}   on the desk's order page
+    {% load payments %}{% payment_flow %}               the home page, the confirmation page
+    {% load payments %}{% payment_flow order %}         an order not paid yet (online where it can)
 """
 
 from django import template
@@ -41,3 +43,15 @@ def desk_payment_panel(context, order):
         "can_cancel_refund": order.status == "paid",
     })
     return data
+
+
+@register.inclusion_tag("payments/flow.html")
+def payment_flow(order=None):
+    """The one description of how payment works (docs/payments.md, "The flow"): a notice within
+    1 business day; online payment at once where the registrar offers it; the documents within
+    3 business days of payment."""
+    if order is None:
+        online = services.online_payment_offered()
+    else:
+        online = services.can_pay_online(order) or services.can_pay_demo(order)
+    return {"online": online}

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from sealpost.documents.models import Document
 from sealpost.orders.models import Status
+from sealpost.issuance import services as issuance
 from sealpost.payments import services, virtual_accounts
 from sealpost.payments.models import Approval, Method, Payment, Refund
 
@@ -178,8 +179,8 @@ def test_approval_required_keeps_the_order_until_an_officer_approves(place, cler
     assert order.events.filter(kind="awaiting_approval").exists()
     assert not Document.objects.filter(order=order).exists()
     with pytest.raises(services.PaymentError):
-        services.approve(order, clerk)  # clerks do not approve
-    services.approve(order, officer)
+        issuance.approve(order, clerk)  # clerks do not approve
+    issuance.approve(order, officer)
     order.refresh_from_db()
     assert order.status == Status.ISSUED
     assert Document.objects.filter(order=order).count() == 1

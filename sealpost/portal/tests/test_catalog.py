@@ -332,7 +332,7 @@ def test_order_form(applicant_client):
     for text in [
         "申請學籍成績電子檔", "申請人身分", "畢業校友", "在學生", "外籍生", "申請文件", "成績單 (英文)",
         "收件人", "新增收件人", "信件內容（提供給對方學校資訊）", "申請人中文姓名", "申請人英文姓名",
-        "請務必填寫英文姓名。", "申請人聯絡電話", "WES 參考編號", "備註欄", "確認訂單內容",
+        "須與護照一致，例如 CHEN, TA-WEI。", "申請人聯絡電話", "WES 參考編號", "備註欄", "確認訂單內容",
     ]:  # fmt: skip
         assert text in chinese, text
     # The fee label for the script: percent signs restored, placeholders left for the script.

@@ -67,6 +67,7 @@ ACCESS: dict[str, tuple] = {
     # Public, but without a sign-in in progress (password given, code pending) they send to sign-in.
     "accounts:login_code": ("get", {}, ("login",) * 6, {}, None),
     "accounts:totp_setup": ("get", {}, ("login",) * 6, {}, None),
+    "accounts:totp_enrol": ("get", {"uidb64": "<uid>", "token": "bad-token"}, PUBLIC, {}, None),  # "not valid"
     "accounts:logout": ("post", {}, PUBLIC, {}, None),
     "accounts:register": ("get", {}, PUBLIC, {}, None),
     "accounts:register_done": ("get", {}, PUBLIC, {}, None),
@@ -84,6 +85,7 @@ ACCESS: dict[str, tuple] = {
     "portal:order_new": ("get", {}, APPLICANT_PAGE, {}, None),
     "portal:order_confirm": ("get", {}, APPLICANT_PAGE, {}, None),
     "portal:order": ("get", {"number": "<number>"}, OWNER_PAGE, {}, None),
+    "portal:order_status": ("get", {"number": "<number>"}, OWNER_PAGE, {}, None),
     "portal:order_cancel": ("post", {"number": "<number>"}, OWNER_PAGE, {}, None),
     "portal:recipient_correct": ("post", {"number": "<number>", "position": 1}, OWNER_PAGE, {}, None),
     "portal:order_form_pdf": ("get", {"number": "<number>"}, OWNER_PAGE, {}, None),
@@ -100,7 +102,7 @@ ACCESS: dict[str, tuple] = {
     "payments:record": ("get", {"number": "<number>"}, KEYING, {}, None),
     "payments:refund": ("post", {"number": "<number>"}, KEYING, {}, None),
     "payments:cancel": ("post", {"number": "<number>"}, KEYING, {}, None),
-    "payments:approve": ("post", {"number": "<number>"}, OFFICER_ONLY, {}, None),  # approving issuance: officers
+    "issuance:approve": ("post", {"number": "<number>"}, OFFICER_ONLY, {}, None),  # approving issuance: officers
     # --- delivery: links are bearer capabilities (anyone with the token) -------------------------
     "delivery:link": ("get", {"token": TOKEN}, PUBLIC, {}, None),
     "delivery:download": ("get", {"token": TOKEN, "code": "<code>"}, PUBLIC, {}, None),
@@ -124,10 +126,16 @@ ACCESS: dict[str, tuple] = {
     "workdays:remove": ("post", {"date": "2026-10-10"}, OFFICER_ONLY, {}, None),
     "audit:trail": ("get", {}, READERS, {}, None),
     "audit:check": ("post", {}, READERS, {}, None),
+    # --- the manual: the applicants' is public, the staff's is the desk's ------------------------
+    "help:index": ("get", {}, PUBLIC, {}, None),
+    "help:page": ("get", {"slug": "wes"}, PUBLIC, {}, None),
+    "staff_help:index": ("get", {}, STAFF, {}, None),
+    "staff_help:page": ("get", {"slug": "queue"}, STAFF, {}, None),
     # --- public verification and the PKI ---------------------------------------------------------
     "verify:index": ("get", {}, PUBLIC, {}, None),
     "verify:hash": ("get", {"sha256": "0" * 64}, PUBLIC, {}, None),
     "verify:code": ("get", {"code": "<code>"}, PUBLIC, {}, None),
+    "verify:file": ("get", {"token": "not-a-token"}, PUBLIC, {}, None),  # answers "check again"
     "documents:ca_certificate": ("get", {}, PUBLIC, {}, None),
     "documents:ca_crl": ("get", {}, PUBLIC, {}, None),
     # --- the demonstration mailbox: anyone, but only on a demonstration system -------------------

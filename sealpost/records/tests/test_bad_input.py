@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import json
 
@@ -49,6 +50,7 @@ GOOD = {
 }
 
 
+@functools.lru_cache(maxsize=None)  # built once per column: see fuzz.huge
 def cell_values(column):
     good = GOOD.get(column, [""])
     plausible = st.sampled_from(good)

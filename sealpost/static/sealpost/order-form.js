@@ -16,15 +16,37 @@
 
   function ntd(n) { return "NT$" + n.toLocaleString("en-US"); }
 
+  // Said to screen readers without a page load (a role=status region, empty when the page opens).
+  var status = document.getElementById("order-form-status");
+  function announce(text) {
+    if (!status) return;
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = text; }, 50);
+  }
+  function totalText() {
+    return labels.total.replace("%(amount)s", document.getElementById("fee-total").textContent);
+  }
+
+  // The fee box stays in sight at the bottom of a large window (site.css): the page keeps the
+  // focused field out from under it by scrolling that much less far (scroll-padding-bottom).
+  var feeBox = document.getElementById("fee-box");
+  if (feeBox && window.ResizeObserver) {
+    new ResizeObserver(function () {
+      document.documentElement.style.setProperty("--fee-box-height", feeBox.offsetHeight + "px");
+    }).observe(feeBox);
+  }
+
   function renumber() {
     var all = rows.querySelectorAll(".recipient-row");
     all.forEach(function (row, i) {
       row.dataset.index = i;
-      row.querySelector(".pos").textContent = i + 1;
-      row.querySelectorAll("[name^='" + prefix + "'], [id^='id_" + prefix + "'], label[for^='id_" + prefix + "']").forEach(function (el) {
-        ["name", "id", "for"].forEach(function (attr) {
+      row.querySelectorAll("[data-number]").forEach(function (el) {
+        el.textContent = el.textContent.replace(/\d+|__position__/, i + 1);
+      });
+      [row].concat(Array.prototype.slice.call(row.querySelectorAll("*"))).forEach(function (el) {
+        ["name", "id", "for", "aria-labelledby", "aria-describedby"].forEach(function (attr) {
           var v = el.getAttribute(attr);
-          if (v) el.setAttribute(attr, v.replace(/recipients-(\d+|__prefix__)-/, prefix + i + "-"));
+          if (v) el.setAttribute(attr, v.replace(/recipients-(\d+|__prefix__)-/g, prefix + i + "-"));
         });
       });
       var charge = row.querySelector("[data-charge]");
@@ -79,15 +101,28 @@
       rows.appendChild(fragment);
       renumber();
       rows.lastElementChild.querySelector("input").focus();
+      announce(labels.added.replace("%(n)s", count + 1) + " " + totalText());
     } else if (button.value.indexOf("remove_recipient-") === 0) {
       event.preventDefault();
-      if (rows.querySelectorAll(".recipient-row").length === 1) return;
-      button.closest(".recipient-row").remove();
+      var row = button.closest(".recipient-row");
+      var all = Array.prototype.slice.call(rows.querySelectorAll(".recipient-row"));
+      if (all.length === 1) return;
+      var index = all.indexOf(row);
+      row.remove();
       renumber();
+      // Focus stays where the row was: the next row's e-mail, else "Add a recipient", else the
+      // row before (never the top of the page).
+      var left = rows.querySelectorAll(".recipient-row");
+      var next = left[index] ? left[index].querySelector("input") : (addButton && !addButton.hidden ? addButton : left[index - 1].querySelector("input"));
+      next.focus();
+      announce(labels.removed.replace("%(n)s", index + 1) + " " + totalText());
     }
   });
   form.addEventListener("change", function (event) {
-    if (event.target.name === "documents") updateFee();
+    if (event.target.name === "documents") {
+      updateFee();
+      announce(totalText());
+    }
   });
   renumber();
 })();

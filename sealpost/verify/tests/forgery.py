@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from sealpost.documents import services
+from sealpost.issuance import services
 from sealpost.orders import services as order_services
 from sealpost.orders.models import Status
 

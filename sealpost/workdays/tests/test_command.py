@@ -5,8 +5,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from sealpost.orders.models import Status
-from sealpost.orders.tests.test_deadlines import order_at, taipei
 from sealpost.workdays.models import CalendarDay
 
 D = datetime.date
@@ -28,21 +26,6 @@ def run(*args) -> str:
 ])
 def test_next_prints_the_iso_date(start, n, expected):
     assert run("next", start, n) == expected + "\n"
-
-
-@pytest.mark.django_db
-def test_close_moves_open_orders_and_next_honours_it(student):
-    order = order_at(student, taipei(2026, 7, 3), status=Status.PAID, paid=taipei(2026, 7, 6))
-    output = run("close", "2026-07-07", "--reason", "Typhoon day")
-    assert "Closed on 2026-07-07: Typhoon day." in output
-    assert "Deadlines moved on 1 open order." in output
-    assert CalendarDay.objects.get().kind == "closed"
-    order.refresh_from_db()
-    assert order.dispatch_due == D(2026, 7, 10)
-    assert run("next", "2026-07-06", "1") == "2026-07-08\n"
-    assert "Removed the entry for 2026-07-07" in run("remove", "2026-07-07")
-    order.refresh_from_db()
-    assert order.dispatch_due == D(2026, 7, 9)
 
 
 @pytest.mark.django_db
@@ -71,12 +54,3 @@ def test_clear_errors(args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)
     assert not CalendarDay.objects.exists()
-
-
-@pytest.mark.django_db
-def test_recompute_counts_open_orders_again(student):
-    order = order_at(student, taipei(2026, 7, 3), status=Status.PAID, paid=taipei(2026, 7, 6))
-    CalendarDay.objects.create(date=D(2026, 7, 7), kind="closed", reason="Typhoon")  # behind the service's back
-    assert run("recompute") == "Deadlines moved on 1 open order.\n"
-    order.refresh_from_db()
-    assert order.dispatch_due == D(2026, 7, 10)

@@ -3,8 +3,6 @@ import datetime
 import pytest
 from django.utils import translation
 
-from sealpost.orders.tests.test_deadlines import order_at, taipei
-from sealpost.orders.models import Status
 from sealpost.workdays import services
 from sealpost.workdays.models import CalendarDay
 
@@ -83,19 +81,6 @@ def test_conflicting_entry_blank_reason_and_missing_entry_are_refused():
             services.close(D(2026, 7, 8), "x" * 201, None)
         with pytest.raises(services.CalendarError, match="2026-07-08 has no entry"):
             services.remove(D(2026, 7, 8))
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_failed_recompute_undoes_the_closure(student, monkeypatch):
-    from sealpost.orders import deadlines
-
-    order = order_at(student, taipei(2026, 7, 6), status=Status.PAID, paid=taipei(2026, 7, 6))
-    monkeypatch.setattr(deadlines, "recompute_open_orders", lambda: 1 / 0)
-    with pytest.raises(ZeroDivisionError):
-        services.close(D(2026, 7, 7), "Typhoon", None)
-    assert not CalendarDay.objects.exists()
-    order.refresh_from_db()
-    assert order.dispatch_due == D(2026, 7, 9)
 
 
 def test_national_days_in_the_reader_language():

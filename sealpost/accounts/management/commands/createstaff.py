@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="")
 
     def handle(self, email, role, password, name, **options):
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.with_email(email).exists():
             raise CommandError(f"An account with the address {email} already exists.")
         if password:
             try:
@@ -31,4 +31,5 @@ class Command(BaseCommand):
             password = secrets.token_urlsafe(12)
             self.stdout.write(f"password: {password}")
         user = services.create_staff(email, role, password, full_name=name)
-        self.stdout.write(f"created {role} {user.email}; the first sign-in sets up the one-time code")
+        self.stdout.write(f"created {role} {user.email}; signing in with the password e-mails {user.email} "
+                          "a link to set up the one-time code")

@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, email, label, days, **options):
         try:
-            user = User.objects.get(email__iexact=email.strip())
+            user = User.objects.with_email(email).get()
         except User.DoesNotExist:
             raise CommandError(f"No user has the e-mail address {email}.")
         if not user.is_active:

@@ -9,7 +9,7 @@ every SWEEP_EVERY seconds in a thread beside it.
 `--batch` sweeps once, runs what is due, then exits.
 
 The sweeper also queues again the issuance of paid orders whose task was lost
-(payments.services.sweep_unissued). The database worker looks for new tasks every
+(issuance.services.sweep_unissued). The database worker looks for new tasks every
 `--interval` seconds when its queue is empty (POLL_INTERVAL, 0.2 s: django-tasks' own default,
 1 s, added up to a second to each of the three steps from payment to e-mail and WES upload:
 bench/latency.py). An idle look is one short transaction with an indexed query (on SQLite it
@@ -48,7 +48,7 @@ def sweeper(stop: threading.Event, every: float) -> None:
 
 def sweep_all() -> None:
     """One sweep: due deliveries and WES uploads, then paid orders whose issuance was lost."""
-    from sealpost.payments.services import sweep_unissued
+    from sealpost.issuance.services import sweep_unissued
 
     sweep()
     sweep_unissued()

@@ -32,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_serve=False, wes_port=WES_PORT, **options):
         from sealpost.documents.fonts import covered_codepoints
-        from sealpost.records.demo import create_demo_school, demo_logins
+        from sealpost.demo.school import create_demo_school, demo_logins
 
         call_command("migrate", interactive=False, verbosity=0)
         create_demo_school()
@@ -130,7 +130,7 @@ def start_wes_stand_in(port: int = WES_PORT):
     configured a WES server of their own. Answers the running server, or None."""
     if os.environ.get("SEALPOST_WES_SFTP_URL") or getattr(settings, "WES_SFTP_URL", None):
         return None
-    from sealpost.delivery.sftp_server import LocalSFTPServer
+    from sealpost.demo.sftp_server import LocalSFTPServer
 
     data = Path(settings.DATA_DIR)
     client_key, host_key = wes_keys(data / "wes")
@@ -150,11 +150,12 @@ def start_wes_stand_in(port: int = WES_PORT):
 def issued_sample():
     """One issued document in the demo school, so that verification has something to show:
     the demo alumnus's first order, paid with the demonstration method on first start."""
+    from sealpost.demo.school import APPLICANT_EMAILS
     from sealpost.documents.models import Document
+    from sealpost.issuance.services import issue_paid
     from sealpost.orders.models import Order, Status
     from sealpost.payments.models import Method
-    from sealpost.payments.services import issue_paid, record_payment
-    from sealpost.records.demo import APPLICANT_EMAILS
+    from sealpost.payments.services import record_payment
 
     document = Document.objects.order_by("id").first()
     if document:

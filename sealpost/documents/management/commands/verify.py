@@ -44,7 +44,7 @@ class Command(BaseCommand):
     def handle(self, *args, file, trust, **options):
         from asn1crypto import pem, x509
 
-        from sealpost.documents import rendering, signing
+        from sealpost.documents import rendering, validation
 
         try:
             data = Path(file).read_bytes()
@@ -64,7 +64,7 @@ class Command(BaseCommand):
         if trust and not roots:
             raise CommandError(f"No certificate found in {', '.join(trust)}.", returncode=EXIT_UNREADABLE)
 
-        check = signing.validate(data, trust_roots=roots or None)
+        check = validation.validate(data, trust_roots=roots or None)
         code = rendering.embedded_code(data)
 
         # The seal decides; a timestamp that cannot be checked with the certificates given (a

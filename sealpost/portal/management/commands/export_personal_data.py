@@ -28,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         user = student = None
         if options["email"]:
-            user = User.objects.filter(email__iexact=options["email"].strip()).first()
+            user = User.objects.with_email(options["email"]).first()
             if user is None:
                 raise CommandError("No account has this e-mail address.")
             if user.is_staff_member:

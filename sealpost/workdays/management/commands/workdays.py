@@ -113,9 +113,7 @@ class Command(BaseCommand):
             "date": date.isoformat(), "kind": change.day.get_kind_display(), "reason": change.day.reason}, change)
 
     def do_recompute(self, **options):
-        from sealpost.orders.deadlines import recompute_open_orders
-
-        moved = recompute_open_orders()
+        moved = services.recount()
         self.stdout.write(ngettext(
             "Deadlines moved on %(n)s open order.", "Deadlines moved on %(n)s open orders.", moved) % {"n": moved})
 
