@@ -83,9 +83,9 @@ def test_the_order_form_reflows_without_overlapping_controls(open_form, size):
             page.wait_for_selector("#error-summary")
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_the_fee_box_never_covers_the_focused_field(open_form, size):
-    page = open_form(size=size, rows=3)
+@pytest.mark.parametrize("size, language", [("desktop", "en"), ("desktop", "zh-hant"), ("phone", "en")])
+def test_the_fee_box_never_covers_the_focused_field(open_form, size, language):
+    page = open_form(language=language, size=size, rows=3)
     page.check("input[value='transcript:en']")
     page.check("input[value='transcript:zh']")
     stops = a11y.tab_through(page, stop_selector="#review-order")

@@ -34,6 +34,13 @@
     new ResizeObserver(function () {
       document.documentElement.style.setProperty("--fee-box-height", feeBox.offsetHeight + "px");
     }).observe(feeBox);
+    // A textarea reveals its caret, not its whole box: lift any focused field still partly under it.
+    form.addEventListener("focusin", function (event) {
+      if (getComputedStyle(feeBox).position !== "sticky" || feeBox.contains(event.target)) return;
+      var field = event.target.getBoundingClientRect();
+      var box = feeBox.getBoundingClientRect();
+      if (field.bottom > box.top && field.top < box.bottom) window.scrollBy(0, field.bottom - box.top + 16);
+    });
   }
 
   function renumber() {

@@ -43,12 +43,14 @@ class Visitor:
     """One browser context in one language (CSP bypassed in this test browser only, so that axe
     can be injected); ``as_user`` switches who is signed in by replacing the session cookie."""
 
-    def __init__(self, browser, base_url: str, language: str, **options):
+    def __init__(self, browser, base_url: str, language: str, *, with_axe: bool = False, **options):
         self.base_url = base_url
         self.language = language
         self.host = base_url.split("://", 1)[1].split(":")[0]
         self.context = browser.new_context(
             locale="en-US" if language == "en" else "zh-TW", bypass_csp=True, viewport=DESKTOP, **options)
+        if with_axe:  # in every page as it loads: cheaper than injecting it into each page checked
+            self.context.add_init_script(AXE_SCRIPT)
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))

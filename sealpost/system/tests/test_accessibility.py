@@ -134,8 +134,9 @@ class Walk:
     def __init__(self, visitor: a11y.Visitor):
         self.v = visitor
         self.page = visitor.page
-        self.found: dict[tuple[str, str], dict] = {}
-        self.unsent: list[str] = []
+        self.reached: set[tuple[str, str]] = set()
+        self.results: list[tuple[str, str, dict]] = []  # (name, state, what was found) per page checked
+        self.problems: list[str] = []  # a form that did not send, a page in a state PAGES does not list
 
     def check(self, state: str, name: str | None = None, *, response=None):
         page = self.page
@@ -147,7 +148,7 @@ class Walk:
             except Resolver404:
                 name = "?"
         if (name, state) not in EXPECTED:
-            self.unsent.append(f"{path}: {name} [{state}] is not in PAGES")
+            self.problems.append(f"{path}: {name} [{state}] is not in PAGES")
             return
         if response is not None:
             assert response.status == int(name.split(":")[1]), f"{path}: {response.status}"
@@ -158,7 +159,8 @@ class Walk:
             if problems[label] > 0:
                 problems[label + " wide"] = a11y.too_wide(page)
         page.set_viewport_size(a11y.DESKTOP)
-        self.found.setdefault((name, state), problems)
+        self.reached.add((name, state))
+        self.results.append((name, state, problems))
 
     def go(self, path: str, state: str, name: str | None = None):
         response = self.v.goto(path)
@@ -171,7 +173,7 @@ class Walk:
             with self.page.expect_navigation(timeout=5000):
                 self.page.locator(selector).first.click()
         except PlaywrightTimeout:
-            self.unsent.append(f"{urlparse(self.page.url).path}: pressing {selector} sent nothing")
+            self.problems.append(f"{urlparse(self.page.url).path}: pressing {selector} sent nothing")
 
 
 @pytest.fixture
@@ -346,7 +348,7 @@ def walk_desk(w: Walk, world):
 @pytest.mark.parametrize("language", ["en", "zh-hant"])
 def test_every_page_passes_axe_and_reflows(browser, live_server, world, settings, language):
     started = time.monotonic()
-    visitor = a11y.Visitor(browser, live_server.url, language)
+    visitor = a11y.Visitor(browser, live_server.url, language, with_axe=True)
     w = Walk(visitor)
     try:
         walk_public(w, world)
@@ -359,9 +361,9 @@ def test_every_page_passes_axe_and_reflows(browser, live_server, world, settings
         w.go(f"/verify/{code}/", "page", "error:429")
     finally:
         visitor.close()
-    missed = sorted(EXPECTED - set(w.found))
-    report = [*w.unsent, *(f"{name} [{state}]: not reached" for name, state in missed)]
-    for (name, state), problems in sorted(w.found.items()):
+    missed = sorted(EXPECTED - w.reached)
+    report = [*w.problems, *(f"{name} [{state}]: not reached" for name, state in missed)]
+    for name, state, problems in w.results:
         line = []
         if problems["axe"]:
             line.append(f"axe: {a11y.describe(problems['axe'])}")
@@ -370,6 +372,6 @@ def test_every_page_passes_axe_and_reflows(browser, live_server, world, settings
                 line.append(f"scrolls {problems[label]}px sideways at {label} ({', '.join(problems[label + ' wide'])})")
         if line:
             report.append(f"{name} [{state}] {problems['path']}: " + " | ".join(line))
-    print(f"\n{language}: {len(w.found)} page states in {time.monotonic() - started:.1f}s")
-    assert not report, f"{len(report)} problems in {len(w.found)} page states:\n" + "\n".join(report)
+    print(f"\n{language}: {len(w.results)} pages ({len(w.reached)} page states) in {time.monotonic() - started:.1f}s")
+    assert not report, f"{len(report)} problems in {len(w.results)} pages:\n" + "\n".join(report)
     assert visitor.errors == []
