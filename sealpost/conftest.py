@@ -43,6 +43,22 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{os.getpid()}"
 
 
+@pytest.fixture
+def own_data_dir(settings, tmp_path):
+    """A data folder, and so a demo PKI, of the test's own: for a test that changes files there
+    (a key made readable by others), which the other test processes (pytest-xdist) and the
+    workers they start would otherwise see in the folder the whole run shares."""
+    from sealpost.documents import keys, pki
+
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir(mode=0o700)
+    pki._ensure_cached.cache_clear()
+    keys.reset()
+    yield settings.DATA_DIR
+    pki._ensure_cached.cache_clear()
+    keys.reset()
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "files"

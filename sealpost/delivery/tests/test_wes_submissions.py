@@ -327,6 +327,12 @@ def test_keeping_connections_open_can_be_turned_off(order, applicant, wes_settin
     before = server.connections
     assert [run(s) for s in submissions] == ["uploaded", "uploaded"]
     assert server.connections == before + 2
+    # The client has closed both; the server thread notices a moment later.
+    import time
+
+    deadline = time.monotonic() + 5
+    while server._live and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert not server._live  # none left open
 
 

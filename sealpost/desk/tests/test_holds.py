@@ -104,7 +104,7 @@ def test_no_notice_on_an_issued_order(applicant_client, applicant, student, hold
     assert "on hold" not in applicant_client.get(f"/orders/{order.number}/", **EN).content.decode()
 
 
-def test_a_failure_to_sign_on_release_is_left_to_the_worker(clerk_client, blocked, hold, student):
+def test_a_failure_to_sign_on_release_is_left_to_the_worker(clerk_client, blocked, hold, student, own_data_dir):
     """Where the web process cannot sign (here the seal's key file is readable by others, so it
     is refused), releasing the hold still works: the clerk is told, and the worker retries."""
     import os

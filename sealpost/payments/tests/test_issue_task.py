@@ -134,7 +134,8 @@ def test_two_workers_at_once_issue_once(place, clerk, grades):
     assert order.events.filter(kind="issued").count() == 1
 
 
-def test_a_failure_to_sign_is_retried_by_the_sweeper_then_issued(place, clerk, grades, settings, run_worker):
+def test_a_failure_to_sign_is_retried_by_the_sweeper_then_issued(place, clerk, grades, settings, run_worker,
+                                                                  own_data_dir):
     """A fault that is not the order's (here the seal's key file is readable by others, so
     signing refuses it) does not leave the order for the desk: the sweeper retries it after a
     backoff, and once the fault is gone the order is issued and delivered."""
@@ -169,7 +170,7 @@ def test_a_failure_to_sign_is_retried_by_the_sweeper_then_issued(place, clerk, g
     assert Document.objects.filter(order=order).count() == 1
 
 
-def test_repeated_failures_block_the_order_for_the_desk(place, clerk, grades, settings, run_worker):
+def test_repeated_failures_block_the_order_for_the_desk(place, clerk, grades, settings, run_worker, own_data_dir):
     import os
 
     from sealpost.documents import keys, pki
