@@ -69,10 +69,23 @@ class EmailVerificationTokenGenerator(PasswordResetTokenGenerator):
 email_verification_token = EmailVerificationTokenGenerator()
 
 
-def verification_link(user: User) -> str:
+def signed_link(user: User, generator: PasswordResetTokenGenerator, url_name: str) -> str:
+    """The absolute address of a one-time link for the user (uid and token in the path)."""
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    token = email_verification_token.make_token(user)
-    return settings.BASE_URL + reverse("accounts:verify", kwargs={"uidb64": uidb64, "token": token})
+    token = generator.make_token(user)
+    return settings.BASE_URL + reverse(url_name, kwargs={"uidb64": uidb64, "token": token})
+
+
+def user_of_link(uidb64: str) -> User | None:
+    """The user a link's uid names, or None for a uid that is not one."""
+    try:
+        return User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        return None
+
+
+def verification_link(user: User) -> str:
+    return signed_link(user, email_verification_token, "accounts:verify")
 
 
 def send_verification(user: User) -> None:
@@ -112,11 +125,8 @@ def register(email: str, password: str, full_name: str, language: str) -> User |
 
 def verify_email(uidb64: str, token: str) -> User | None:
     """Mark the address verified if the link is genuine, unexpired and unused; else None."""
-    try:
-        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
-    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
-        return None
-    if user.email_verified or not email_verification_token.check_token(user, token):
+    user = user_of_link(uidb64)
+    if user is None or user.email_verified or not email_verification_token.check_token(user, token):
         return None
     user.email_verified = True
     user.save(update_fields=["email_verified"])
@@ -151,20 +161,15 @@ totp_enrolment_token = TotpEnrolmentTokenGenerator()
 
 def send_totp_enrolment(user: User) -> None:
     """E-mail a staff member who gave the right password but has no app set up the set-up link."""
-    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    token = totp_enrolment_token.make_token(user)
-    link = settings.BASE_URL + reverse("accounts:totp_enrol", kwargs={"uidb64": uidb64, "token": token})
+    link = signed_link(user, totp_enrolment_token, "accounts:totp_enrol")
     send_account_mail(user, "totp_enrol", {"link": link})
 
 
 def totp_enrolment_user(uidb64: str, token: str) -> User | None:
     """The staff member a genuine, unexpired and unused set-up link is for, or None. The link
     stays unused: start_totp_enrolment uses it, once the password is given too."""
-    try:
-        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
-    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
-        return None
-    return user if _enrolment_link_good(user, token) else None
+    user = user_of_link(uidb64)
+    return user if user is not None and _enrolment_link_good(user, token) else None
 
 
 def start_totp_enrolment(user: User, token: str) -> bool:

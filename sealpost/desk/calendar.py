@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 
 from sealpost.accounts.models import Role
-from sealpost.desk.views import staff_required
+from sealpost.accounts.access import staff_required
 from sealpost.workdays import services
 from sealpost.workdays.forms import CalendarDayForm
 from sealpost.workdays.models import CalendarDay

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from sealpost.desk.views import staff_required
+from sealpost.accounts.access import staff_required
 from sealpost.orders.models import Order, OrderEvent, Status
 from sealpost.orders.templatetags.orders import ntd
 

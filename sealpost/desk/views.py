@@ -4,10 +4,8 @@ deadlines, holds and full history, and form 2-07-3 keyed in by a clerk. Reports:
 from __future__ import annotations
 
 import logging
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from sealpost.accounts.access import staff_required
 from sealpost.accounts.models import Role
 from sealpost.audit import services as audit
 from sealpost.desk import queue
@@ -37,22 +36,6 @@ from sealpost.records.models import Hold
 KEYING_ROLES = {Role.CLERK, Role.OFFICER}
 
 log = logging.getLogger(__name__)
-
-
-def staff_required(roles=None):
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not request.user.is_staff_member:
-                raise PermissionDenied
-            if roles and request.user.role not in roles:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 @staff_required()
